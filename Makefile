@@ -1,0 +1,48 @@
+# Two commands do all set-up on a fresh machine:
+#   make run    bootstrap .venv, run the workflow on the bundled example campaign, build the report
+#   make test   bootstrap .venv, run the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CORES  ?= all
+SNAKE  := $(BIN)/snakemake --cores $(CORES)
+
+export GX_ANALYTICS_ENABLED := false
+export MPLBACKEND := Agg
+
+.PHONY: run test test-fast lint bench lock report-open clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name impact-itip --display-name "Impact ITIP" >/dev/null
+	touch $@
+
+run: $(STAMP)
+	$(SNAKE)
+	@echo "Report: results/report/impact_itip.html (+ .pdf); data docs: results/validation/data_docs/index.html;"
+	@echo "row accounting: results/validation/row_accounting.csv"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(SNAKE) --lint
+	$(BIN)/ruff check src tests workflow/scripts bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+# Refresh the pins after changing dependencies in pyproject.toml.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet ".[dev]"
+	.lock-venv/bin/python -m pip freeze --exclude impact-itip | sed '/^-e /d' > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf results .snakemake
