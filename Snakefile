@@ -1,0 +1,21 @@
+# Impact ITIP — impact measurement of the CMQ-E ICI outreach actions.
+# Stages: ingest -> validate -> link -> indicators -> report (see README.md).
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

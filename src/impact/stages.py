@@ -1,0 +1,81 @@
+"""One function per workflow stage: read the stage's inputs, call the library, write outputs.
+
+``workflow/scripts/*.py`` are one call to these functions; they hold no logic. Each stage runs
+inside :func:`stage_log`, which logs to the rule's log file and turns a user-facing error
+(:class:`~impact.errors.ImpactError`) into one clear message and exit status 1 — the workflow
+profile shows failed logs, so the user reads that message and no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from impact.errors import ImpactError
+
+log = logging.getLogger("impact")
+
+
+@contextmanager
+def stage_log(path: str | Path | None, name: str) -> Iterator[logging.Logger]:
+    """Log to ``path`` (the rule's ``log:``); report :class:`ImpactError` without traceback."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        handlers = [logging.FileHandler(path, mode="w", encoding="utf-8")]
+    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True,
+                        format="%(asctime)s %(levelname)s %(message)s")
+    start = time.perf_counter()
+    log.info("stage %s started", name)
+    try:
+        yield log
+    except ImpactError as exc:
+        log.error("%s", exc)
+        print(f"\n{exc}\n", file=sys.stderr)
+        raise SystemExit(1) from None
+    log.info("stage %s done in %.2f s", name, time.perf_counter() - start)
+
+
+def write_json(data: dict, path: str | Path) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True,
+                                     default=str) + "\n", encoding="utf-8")
+
+
+def write_parquet(frame, path: str | Path) -> None:
+    """Parquet without pandas' index and with a stable schema (deterministic bytes)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(path, index=False, engine="pyarrow", compression="zstd")
+
+
+def ingest(*, instrument_path: str, codebook_path: str, wave: str, surveys_dir: str,
+           test_markers: list[str], pseudonymisation: dict, interim: str, report: str,
+           codes: str, log_path: str | None = None) -> None:
+    """Stage ``ingest``: one export → interim table, restricted codes, ingest report."""
+    from impact.codebook import load_codebook
+    from impact.ingest import ingest_export
+    from impact.instrument import load_instrument
+    from impact.pseudonym import load_key
+
+    with stage_log(log_path, f"ingest {codebook_path} {wave}"):
+        instrument = load_instrument(instrument_path)
+        codebook = load_codebook(codebook_path, instrument)
+        key = load_key(env_var=pseudonymisation.get("key_env", "IMPACT_PSEUDONYM_KEY"),
+                       file_env_var=pseudonymisation.get("key_file_env",
+                                                         "IMPACT_PSEUDONYM_KEY_FILE"),
+                       demo=pseudonymisation["demo_key"])
+        result = ingest_export(codebook, wave, instrument, key=key, test_markers=test_markers,
+                               surveys_dir=surveys_dir)
+        for note in result.report["notes"]:
+            log.warning("%s", note)
+        result.report["pseudonym_key"] = "demo" if key.is_demo else "secret"
+        write_parquet(result.interim, interim)
+        write_parquet(result.codes, codes)
+        write_json(result.report, report)
+        log.info("%s rows read from %s (%s, %s)", result.report["rows_read"],
+                 result.report["file"], result.report["encoding"], result.report["tool"])

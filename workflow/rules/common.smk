@@ -1,0 +1,48 @@
+# Helpers shared by every rule: config check, paths, and the list of final outputs.
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+from impact.config import check_config, check_programmes
+from impact.errors import ImpactError
+
+try:
+    check_config(config)
+    CODEBOOKS = check_programmes(config)
+except ImpactError as error:
+    sys.exit(f"\n{error}\n")
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+SURVEYS = Path(config["surveys_dir"])
+PROGRAMMES = list(config["programmes"])
+
+
+wildcard_constraints:
+    programme="|".join(PROGRAMMES),
+    wave="[a-z][a-z0-9_]*",
+
+
+def waves(programme):
+    return config["programmes"][programme]["waves"]
+
+
+def programme_waves():
+    """Every configured (programme, wave) pair, as two parallel lists for expand(zip)."""
+    pairs = [(p, w) for p in PROGRAMMES for w in waves(p)]
+    return {"programme": [p for p, _ in pairs], "wave": [w for _, w in pairs]}
+
+
+def export_file(wildcards):
+    return str(CODEBOOKS[wildcards.programme].export_path(wildcards.wave))
+
+
+def codebook_file(wildcards):
+    return str(SURVEYS / wildcards.programme / "codebook.yaml")
+
+
+def final_outputs():
+    return expand(
+        "results/interim/{programme}/{wave}.parquet", zip, **programme_waves()
+    )

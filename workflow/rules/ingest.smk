@@ -1,0 +1,20 @@
+rule ingest:
+    """Read one export as its codebook says, recode it, drop identifiers, keep provenance."""
+    input:
+        export=export_file,
+        codebook=codebook_file,
+        instrument=SURVEYS / "instrument.yaml",
+    output:
+        interim="results/interim/{programme}/{wave}.parquet",
+        report="results/interim/{programme}/{wave}.json",
+        codes="restricted/codes/{programme}/{wave}.parquet",
+    params:
+        surveys_dir=config["surveys_dir"],
+        test_markers=lookup(dpath="validation/test_markers", within=config),
+        pseudonymisation=lookup(dpath="pseudonymisation", within=config),
+    log:
+        "logs/ingest/{programme}_{wave}.log",
+    benchmark:
+        "benchmarks/ingest/{programme}_{wave}.tsv"
+    script:
+        "../scripts/ingest.py"
