@@ -42,6 +42,7 @@ lock:
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip
 	.lock-venv/bin/python -m pip install --quiet ".[dev]"
 	.lock-venv/bin/python -m pip freeze --exclude impact-itip | sed '/^-e /d' > requirements.lock
+	$(PYTHON) tools/write_environment.py
 	rm -rf .lock-venv
 
 clean:

@@ -271,9 +271,10 @@ def _split_combined(values: pd.Series, parts: list[str]) -> pd.DataFrame:
         c for c in unicodedata.normalize("NFKD", str(v)) if c.isalnum()).upper()
         if isinstance(v, str) else v)
     groups = cleaned.str.extract(_COMBINED_CODE)
-    by_position = cleaned.str.len() == 6
-    fallback = pd.DataFrame({0: cleaned.str[0:2], 1: cleaned.str[2:4], 2: cleaned.str[4:6]})
-    groups = groups.where(groups.notna().all(axis=1).to_numpy()[:, None],
-                          fallback.where(by_position.to_numpy()[:, None]))
     groups.columns = parts
+    by_position = pd.DataFrame({part: cleaned.str[2 * k:2 * k + 2]
+                                for k, part in enumerate(parts)})
+    matched = groups.notna().all(axis=1)
+    use_position = ~matched & (cleaned.str.len() == 2 * len(parts))
+    groups = groups.where(matched, by_position.where(use_position))
     return groups

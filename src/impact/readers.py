@@ -24,6 +24,7 @@ from impact.codebook import WaveSpec
 from impact.errors import DataError
 
 _CANDIDATE_DELIMITERS = [",", ";", "\t", "|"]
+WESTERN_ENCODINGS = ["cp1252", "iso8859_15", "latin_1", "mac_roman", "utf_16"]
 
 
 @dataclass
@@ -66,12 +67,14 @@ def decode(data: bytes, declared: str) -> tuple[str, str, list[str]]:
     """Decode bytes, sniffing rather than trusting the declared encoding.
 
     Order: a UTF-8 BOM wins; then strict UTF-8 (which Windows-1252 text with accents almost
-    never passes); then the declared encoding; then charset-normalizer's best guess.
+    never passes); then the declared encoding; then charset-normalizer's best guess among the
+    Western European encodings French exports come in (left free, it mistakes short French
+    Windows-1252 files for Central European cp1250).
     Returns ``(text, encoding_used, notes)``; a note reports any mismatch with ``declared``.
     """
     declared_norm = _codec_name(declared)
     candidates = ["utf-8-sig"] if data.startswith(b"\xef\xbb\xbf") else []
-    candidates += ["utf-8", declared_norm]
+    candidates += ["utf-8"] + ([declared_norm] if declared_norm != "utf-8" else [])
     for encoding in dict.fromkeys(candidates):
         try:
             text = data.decode(encoding)
@@ -80,7 +83,7 @@ def decode(data: bytes, declared: str) -> tuple[str, str, list[str]]:
         return text, encoding, _encoding_notes(encoding, declared_norm)
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    best = from_bytes(data, cp_isolation=WESTERN_ENCODINGS).best()
     if best is None:
         raise DataError("encodage du fichier impossible à déterminer")
     encoding = _codec_name(best.encoding)
@@ -211,7 +214,7 @@ def _read_excel(path: Path, spec: WaveSpec) -> RawExport:
             raise DataError(f"{path} : feuille « {spec.sheet} » absente (feuilles : "
                             f"{', '.join(sheets)}). Corrigez waves.{spec.name}.sheet dans le "
                             "codebook.")
-    frame = book.parse(sheet, header=spec.header_row - 1, dtype=object)
+    frame = pd.read_excel(book, sheet_name=sheet, header=spec.header_row - 1, dtype=object)
     raw_header = [str(c) for c in frame.columns]
     unnamed = [c for c in raw_header if c.startswith("Unnamed:")]
     if unnamed and len(unnamed) == len(raw_header):

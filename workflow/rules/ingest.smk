@@ -9,9 +9,11 @@ rule ingest:
         report="results/interim/{programme}/{wave}.json",
         codes="restricted/codes/{programme}/{wave}.parquet",
     params:
-        surveys_dir=config["surveys_dir"],
+        surveys_dir=lambda wildcards, input: str(Path(input.instrument).parent),
         test_markers=lookup(dpath="validation/test_markers", within=config),
         pseudonymisation=lookup(dpath="pseudonymisation", within=config),
+    conda:
+        "../envs/impact.yaml"
     log:
         "logs/ingest/{programme}_{wave}.log",
     benchmark:
