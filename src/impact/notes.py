@@ -184,11 +184,11 @@ class Exhibit:
 
 # --------------------------------------------------------------------------- tables
 
-_NUMERIC_CELL = re.compile(r"^[\s\d\u2212\-+,.%\u202f\u00a0\[\];<>=p–]*$|^s\.$")
+_NUMERIC_CELL = re.compile(r"^(?:[\s\d\u2212\-+,.%\u202f\u00a0\[\];<>=–]+|s\.)$")
 
 
 def _cell_class(text: str) -> str:
-    return ' class="num"' if text and _NUMERIC_CELL.match(text) and text != "p" else ""
+    return ' class="num"' if _NUMERIC_CELL.match(text) else ""
 
 
 def table_html(df: pd.DataFrame, index: bool | None = None) -> str:

@@ -788,15 +788,25 @@ def _xlsx_bytes(table: pd.DataFrame, spec: WaveSpec) -> bytes:
 
 
 def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed entry timestamps so the same content gives the same bytes."""
+    """Rewrite a workbook with fixed timestamps so the same content gives the same bytes.
+
+    openpyxl stamps the save time into ``docProps/core.xml`` and into every zip entry.
+    """
+    import re
+
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
+    stamp = "%04d-%02d-%02dT%02d:%02d:%02dZ" % FIXED_ZIP_TIME
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>" + stamp.encode() + rb"\g<2>", content)
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            target.writestr(entry, source.read(info.filename))
+            target.writestr(entry, content)
     return out.getvalue()
 
 
