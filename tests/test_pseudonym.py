@@ -63,8 +63,8 @@ def test_digits_zero_padding_and_numbers_from_spreadsheets():
 
 def test_digits_lookalike_letters_become_digits():
     assert digits("O5", "o5", "1O", "l2", "I1", "0S", "Z", "1b", "1g") == [
-        "05", "05", "10", "12", "11", "05", "Z", "16", "19"]
-    # "Z" alone has no digit: left as typed (rule 6), so it is not padded either
+        "05", "05", "10", "12", "11", "05", "02", "16", "19"]
+    # "Z" alone has no digit but reads as a month once mapped (rule 6), then is padded
 
 
 def test_digits_month_names():
@@ -73,7 +73,11 @@ def test_digits_month_names():
 
 
 def test_digits_part_made_only_of_letters_is_kept_as_typed():
-    assert digits("MA", "on") == ["MA", "ON"]
+    assert digits("MA", "on", "IS") == ["MA", "ON", "IS"]  # "IS" would read 15: not a month
+
+
+def test_digits_part_made_only_of_lookalikes_that_reads_as_a_month():
+    assert digits("Ol", "lO", "ll", "OS", "l", "O9") == ["01", "10", "11", "05", "01", "09"]
 
 
 def test_missing_and_empty_stay_missing():

@@ -65,7 +65,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from great_expectations.data_context import FileDataContext
 
 __all__ = [
+    "FAILED_ROW_COLUMNS",
     "LEVELS",
+    "RESULT_COLUMNS",
     "SEVERITIES",
     "ExpectationSpec",
     "SuiteOutcome",
@@ -75,10 +77,11 @@ __all__ = [
 ]
 
 LEVELS = ("table", "row")
-SEVERITIES = ("stop", "quarantine", "warn")
+SEVERITIES = ("stop", "exclude", "quarantine", "warn")
 
 #: our severity -> GX ``FailureSeverity`` (informative only: GX success ignores it)
-_GX_SEVERITY = {"stop": "critical", "quarantine": "warning", "warn": "info"}
+_GX_SEVERITY = {"stop": "critical", "exclude": "warning", "quarantine": "warning",
+                "warn": "info"}
 
 RESULT_COLUMNS = [
     "check",
@@ -123,7 +126,7 @@ class ExpectationSpec:
     kwargs: Mapping[str, Any]
     check: str
     level: Literal["table", "row"] = "table"
-    severity: Literal["stop", "quarantine", "warn"] = "stop"
+    severity: Literal["stop", "exclude", "quarantine", "warn"] = "stop"
     message_fr: str = ""
 
     def __post_init__(self) -> None:

@@ -271,7 +271,8 @@ def _image_html(fig: object, alt: str, fmt: str) -> str:
         else:
             raise ValueError("fmt must be 'svg' or 'png'")
     b64 = base64.b64encode(data).decode("ascii")
-    return f'<img class="exhibit-img" alt="{html.escape(alt, quote=True)}" src="data:{mime};base64,{b64}">'
+    alt_attr = html.escape(alt, quote=True)
+    return f'<img class="exhibit-img" alt="{alt_attr}" src="data:{mime};base64,{b64}">'
 
 
 def figure(

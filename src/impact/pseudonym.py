@@ -29,8 +29,11 @@ Normalisation rules (applied in this order by :func:`normalise_part`)
    two-digit number (see :data:`_MONTH_NAMES`).
 6. **Look-alike characters, by kind of part**, only when the part contains at least one
    character of its own kind (a ``digits`` part with at least one digit, a ``letters`` part with
-   at least one letter). A part made only of characters of the other kind was most probably typed
-   in the wrong field; it is kept as typed so that the linkage step can recognise the swap.
+   at least one letter), or, for a ``digits`` part, when all its characters are look-alikes and
+   the mapped part is a month (``Ol`` -> ``01``, ``lO`` -> ``10``, ``ll`` -> ``11``). Any other
+   part made only of characters of the other kind (``ON`` in the month field, ``05`` in a
+   letters field) was most probably typed in the wrong field: it is kept as typed so that the
+   linkage step can recognise the swap of two parts.
 
    * ``letters`` parts (digits become letters, :data:`_DIGIT_TO_LETTER`):
      ``0->O 1->I 2->Z 3->E 4->A 5->S 6->G 7->T 8->B 9->G``.
@@ -162,7 +165,10 @@ def normalise_part(values: pd.Series, kind: Literal["letters", "digits"]) -> pd.
         out = upper.where(~own, upper.str.translate(_DIGIT_TO_LETTER))
     else:
         mapped = s.str.translate(_LETTER_TO_DIGIT).str.upper()
-        out = upper.where(~own, mapped)
+        # a part with no digit at all is mapped only if it reads as a month once mapped
+        # ("Ol" -> 01, "lO" -> 10), so that e.g. a town part typed here ("ON") stays visible
+        month_like = mapped.str.fullmatch(r"0?[1-9]|1[0-2]", na=False)
+        out = upper.where(~(own | month_like), mapped)
         month = upper.map(_MONTH_NAMES)
         out = out.where(month.isna(), month)
         out = out.str.replace(r"^0+(?=\d{2}$)", "", regex=True)

@@ -436,6 +436,7 @@ def wave_answers(p: ProgrammeSpec, persons: pd.DataFrame, wave: str, instrument:
         started = started.where(started < submitted)
         answers["situation_start"] = started.dt.normalize().to_numpy()
     answers = pd.concat([answers, _typed_codes(p, people, wave, rng)], axis=1)
+    _avoid_code_collisions(answers, people)
     _identifiers(answers, rng)
     return answers.sort_values("submitted_at", kind="stable").reset_index(drop=True)
 
@@ -456,8 +457,8 @@ def _submission_times(p: ProgrammeSpec, people: pd.DataFrame, wave: str,
     if "session_day" in wspec:
         day = pd.to_datetime(people["session_start"]) + pd.to_timedelta(wspec["session_day"],
                                                                         unit="D")
-        if wave == "followup":  # answered over the following fortnight
-            day = day + pd.to_timedelta(rng.integers(0, 14, n), unit="D")
+        if wave == "followup":  # answered over the following ten days
+            day = day + pd.to_timedelta(rng.integers(0, 10, n), unit="D")
     else:
         first, last = pd.Timestamp(wspec["from"]), pd.Timestamp(wspec["to"])
         span = (last - first).days + 1
@@ -528,6 +529,33 @@ def _typed_codes(p: ProgrammeSpec, people: pd.DataFrame, wave: str,
         else:
             mother[i] = f" {mother[i]} "
     return pd.DataFrame({"code_mother": mother, "code_month": month, "code_town": town})
+
+
+def _avoid_code_collisions(answers: pd.DataFrame, people: pd.DataFrame) -> None:
+    """Two persons of a wave must not share code, site, gender and age (see _true_codes).
+
+    A slip can turn one person's code into another's, or a birthday can make two ages equal;
+    such rows would be indistinguishable from a resubmission, so the slip (then the birthday)
+    is undone for them.
+    """
+    from impact.pseudonym import normalise_code
+
+    parts = {"code_mother": "letters", "code_month": "digits", "code_town": "letters"}
+    true = pd.DataFrame({
+        "code_mother": people["mother_name"].map(_ascii).str[:2].str.upper(),
+        "code_month": people["birth_month"].astype(str).str.zfill(2),
+        "code_town": people["birth_town"].str.replace("-", "").map(_ascii).str[-2:].str.upper(),
+    })
+    for fix in ("code", "age"):
+        key = (normalise_code(answers[list(parts)], parts)["code"].astype(str) + "|"
+               + answers["site"] + "|" + answers["gender"] + "|" + answers["age"].astype(str))
+        clash = key.duplicated(keep=False).to_numpy()
+        if not clash.any():
+            return
+        if fix == "code":
+            answers.loc[clash, list(parts)] = true.loc[clash].to_numpy()
+        else:
+            answers.loc[clash, "age"] = people.loc[clash, "age"].to_numpy()
 
 
 def _ascii(text: str) -> str:

@@ -79,3 +79,55 @@ def ingest(*, instrument_path: str, codebook_path: str, wave: str, surveys_dir: 
         write_json(result.report, report)
         log.info("%s rows read from %s (%s, %s)", result.report["rows_read"],
                  result.report["file"], result.report["encoding"], result.report["tool"])
+
+
+def validate(*, instrument_path: str, codebook_path: str, wave: str, config: dict,
+             interim: str, baseline: str | None, corrections: str, context_dir: str,
+             kept: str, quarantine: str, excluded: str, checks: str, accounting: str,
+             corrections_log: str, log_path: str | None = None) -> None:
+    """Stage ``validate``: GX suite on one export → kept rows, quarantine, exclusions."""
+    import pandas as pd
+
+    from impact.codebook import load_codebook
+    from impact.instrument import load_instrument
+    from impact.validate import Settings, validate_export
+
+    with stage_log(log_path, f"validate {codebook_path} {wave}"):
+        instrument = load_instrument(instrument_path)
+        codebook = load_codebook(codebook_path, instrument)
+        settings = Settings.from_config(config, codebook.programme)
+        result = validate_export(
+            pd.read_parquet(interim), codebook, wave, instrument, settings,
+            context_dir=Path(context_dir), corrections_path=Path(corrections),
+            baseline=pd.read_parquet(baseline) if baseline else None)
+        for _, change in result.corrections.iterrows():
+            log.info("correction %s %s: %s -> %s", change["row_id"], change["column"],
+                     change["old"], change["new"])
+        write_parquet(result.kept, kept)
+        result.quarantine.to_csv(quarantine, index=False)
+        result.excluded.to_csv(excluded, index=False)
+        result.checks.to_csv(checks, index=False)
+        result.corrections.to_csv(corrections_log, index=False)
+        write_json(result.accounting, accounting)
+        log.info("%(read)s read = %(kept)s kept + %(quarantined)s quarantined + "
+                 "%(excluded)s excluded", result.accounting)
+
+
+def row_accounting(*, accounting: list[str], output: str, log_path: str | None = None) -> None:
+    """Stage ``row_accounting``: the tidy table of every export's row flow."""
+    from impact.validate import accounting_table
+
+    with stage_log(log_path, "row_accounting"):
+        entries = [json.loads(Path(p).read_text(encoding="utf-8")) for p in accounting]
+        table = accounting_table(entries)
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(output, index=False)
+
+
+def data_docs(*, context_dir: str, site_dir: str, log_path: str | None = None) -> None:
+    """Stage ``data_docs``: one static Great Expectations site for every export."""
+    from impact.gx_engine import build_data_docs
+
+    with stage_log(log_path, "data_docs"):
+        index = build_data_docs(Path(context_dir), Path(site_dir))
+        log.info("data docs written to %s", index)

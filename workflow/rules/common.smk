@@ -42,7 +42,21 @@ def codebook_file(wildcards):
     return str(SURVEYS / wildcards.programme / "codebook.yaml")
 
 
+def baseline_interim(wildcards):
+    """Non-baseline waves are checked against the baseline's dates (post after pre)."""
+    first = waves(wildcards.programme)[0]
+    if wildcards.wave == first:
+        return []
+    return f"results/interim/{wildcards.programme}/{first}.parquet"
+
+
+def corrections_file(wildcards):
+    path = SURVEYS / wildcards.programme / "corrections.yaml"
+    return str(path) if path.is_file() else []
+
+
 def final_outputs():
-    return expand(
-        "results/interim/{programme}/{wave}.parquet", zip, **programme_waves()
-    )
+    return [
+        "results/validation/row_accounting.csv",
+        "results/validation/data_docs/index.html",
+    ]

@@ -1,0 +1,735 @@
+"""Report figures: forest plot, diverging Likert bars, sample flow, employment curve.
+
+Conventions:
+
+- **Return value**: every builder returns ``(fig, alt)`` — a :class:`matplotlib.figure.Figure`
+  and a French text alternative generated from the same data (what the figure shows and its key
+  numbers), so ``notes.figure(*forest_plot(df), title=…, …)`` gets a meaningful ``alt``.
+  The Figure carries ``fig.impact_secret = True`` when some value was replaced by « s. »;
+  :func:`impact.notes.figure` then adds the secret-statistique footnote.
+- Figures are built with :class:`~matplotlib.figure.Figure` directly, not pyplot: nothing is
+  registered with pyplot, so the notebook's inline backend does not display them a second
+  time and nothing leaks between cells.
+- **Palette**: Okabe, M. & Ito, K. (2008). *Color Universal Design (CUD): how to make figures
+  and presentations that are friendly to colorblind people* (https://jfly.uni-koeln.de/color/);
+  recommended by Wong, B. (2011), Points of view: Color blindness, *Nature Methods* 8, 441.
+  Series also differ by marker shape, so figures survive greyscale printing.
+- **French numbers on axes**: :class:`FrenchFormatter` (a matplotlib ``Formatter`` built on
+  :mod:`impact.formatting`; ``axes.formatter.use_locale`` depends on the OS locale and is not
+  reliable): decimal comma, U+202F groups, U+2212 minus, « 25 % ».
+- **Determinism**: fixed rcParams (:data:`STYLE`, applied while building AND while saving),
+  matplotlib's bundled DejaVu Sans, SVG text as paths, ``svg.hashsalt`` fixed and no date in
+  the SVG metadata, no Software/date chunk in the PNG: the same data give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from cycler import cycler
+from matplotlib import ticker
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+
+from impact.formatting import (
+    ES_LABELS,
+    MISSING,
+    NNBSP,
+    PERCENT_SUFFIX,
+    SECRET,
+    fmt_ci,
+    fmt_int,
+    fmt_number,
+    fmt_pct,
+)
+
+__all__ = [
+    "OKABE_ITO",
+    "STYLE",
+    "FrenchFormatter",
+    "forest_plot",
+    "likert_diverging",
+    "sample_flow",
+    "survival_curve",
+    "to_png",
+    "to_svg",
+]
+
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+# Order for categorical series (yellow last: weak contrast on white).
+SERIES_COLOURS = [OKABE_ITO[k] for k in (
+    "blue", "vermillion", "bluish_green", "orange", "reddish_purple", "sky_blue", "black",
+    "yellow")]
+MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*"]
+NEUTRAL_GREY = "#BBBBBB"
+TEXT_GREY = "#555555"
+
+FIG_WIDTH = 6.3  # inches: A4 text width (170 mm) minus a little
+
+STYLE: dict[str, object] = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "mathtext.fontset": "dejavusans",
+    "text.usetex": False,
+    "font.size": 8.5,
+    "axes.titlesize": 9,
+    "axes.labelsize": 8.5,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 7.5,
+    "axes.prop_cycle": cycler(color=SERIES_COLOURS),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.unicode_minus": True,
+    "axes.formatter.use_locale": False,
+    "axes.edgecolor": "#333333",
+    "axes.linewidth": 0.8,
+    "lines.linewidth": 1.4,
+    "figure.dpi": 100,
+    "figure.facecolor": "white",
+    "savefig.dpi": 200,
+    "savefig.facecolor": "white",
+    "savefig.bbox": None,
+    "svg.fonttype": "path",
+    "svg.hashsalt": "impact-itip",
+    "svg.image_inline": True,
+    "path.simplify": True,
+    "legend.frameon": False,
+}
+
+
+# --------------------------------------------------------------------------- output
+
+
+def to_svg(fig: Figure) -> str:
+    """The figure as SVG text, byte-identical across runs for the same data."""
+    buf = io.StringIO()
+    with mpl.rc_context(STYLE):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()
+
+
+def to_png(fig: Figure, dpi: int = 200) -> bytes:
+    """The figure as PNG bytes (no Software/date metadata)."""
+    buf = io.BytesIO()
+    with mpl.rc_context(STYLE):
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- axis formatter
+
+
+class FrenchFormatter(ticker.Formatter):
+    """Tick labels in French: ``0,25``, ``1 000``, ``−0,5``, or ``25 %`` (``percent=True``,
+    values are proportions). ``decimals=None`` picks the fewest decimals that show every tick
+    exactly; ``absolute=True`` drops the sign (diverging bars: both sides are shares)."""
+
+    def __init__(self, decimals: int | None = None, percent: bool = False,
+                 absolute: bool = False):
+        self.decimals = decimals
+        self.percent = percent
+        self.absolute = absolute
+        self._auto = 0
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        super().set_locs(locs)
+        if self.decimals is None:
+            vals = np.asarray(locs, dtype=float) * (100 if self.percent else 1)
+            vals = vals[np.isfinite(vals)]
+            self._auto = next(
+                (n for n in range(7) if np.allclose(vals, np.round(vals, n), atol=1e-9)), 6)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        n = self._auto if self.decimals is None else self.decimals
+        v = abs(x) if self.absolute else x
+        if self.percent:
+            return fmt_number(v * 100, n) + PERCENT_SUFFIX
+        return fmt_number(v, n)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _require(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise KeyError(f"{what}: missing column(s) {missing}")
+
+
+def _suppressed(df: pd.DataFrame) -> np.ndarray:
+    if "suppressed" not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    return df["suppressed"].astype("boolean").fillna(True).to_numpy(dtype=bool)
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(str(text), width=width)) or str(text)
+
+
+def _new_figure(width: float, height: float, constrained: bool = True) -> Figure:
+    with mpl.rc_context(STYLE):
+        fig = Figure(figsize=(width, height), layout="constrained" if constrained else None)
+    fig.impact_secret = False  # type: ignore[attr-defined]
+    return fig
+
+
+def _rows_with_headers(groups: Sequence[tuple[str, int]]) -> tuple[list[float], list[float]]:
+    """y positions (top to bottom) for group headers and their rows."""
+    headers, rows, y = [], [], 0.0
+    for _, n in groups:
+        headers.append(y)
+        y -= 1
+        for _ in range(n):
+            rows.append(y)
+            y -= 1
+        y -= 0.4
+    return headers, rows
+
+
+# --------------------------------------------------------------------------- forest plot
+
+
+def forest_plot(
+    df: pd.DataFrame,
+    *,
+    programme_labels: Mapping[str, str] | None = None,
+    decimals: int = 2,
+    width: float = FIG_WIDTH,
+) -> tuple[Figure, str]:
+    """Effect sizes with their 95 % CIs, one row per measure, grouped by programme.
+
+    Input: tidy rows with ``programme, measure`` (display label), ``effect_size, ci_low,
+    ci_high, suppressed``, optionally ``es_type``. Suppressed rows are listed but not
+    plotted: they read « s. ». A right-hand column prints the value and its CI in French.
+    """
+    _require(df, ["programme", "measure", "effect_size", "ci_low", "ci_high"], "forest_plot")
+    df = df.reset_index(drop=True)
+    secret = _suppressed(df)
+    labels = dict(programme_labels or {})
+    progs = list(pd.unique(df["programme"]))
+    groups = [(p, int((df["programme"] == p).sum())) for p in progs]
+    header_y, _ = _rows_with_headers(groups)
+
+    es_types = (
+        sorted(set(df["es_type"].dropna().astype(str))) if "es_type" in df.columns else [])
+    es_name = ", ".join(ES_LABELS.get(t, t) for t in es_types) if es_types else None
+
+    n_rows = len(df) + len(progs)
+    fig = _new_figure(width, 0.9 + 0.24 * n_rows)
+    with mpl.rc_context(STYLE):
+        ax, vax = fig.subplots(1, 2, sharey=True, width_ratios=[3.2, 1.25])
+        yticks, ylabels, bold = [], [], []
+        row_y = np.empty(len(df))
+        for gi, (prog, _) in enumerate(groups):
+            yticks.append(header_y[gi])
+            ylabels.append(labels.get(prog, str(prog)))
+            bold.append(True)
+            idx = np.flatnonzero((df["programme"] == prog).to_numpy())
+            for k, i in enumerate(idx):
+                row_y[i] = header_y[gi] - 1 - k
+                yticks.append(row_y[i])
+                ylabels.append(_wrap(df.at[i, "measure"], 38))
+                bold.append(False)
+
+        est = pd.to_numeric(df["effect_size"], errors="coerce").to_numpy(dtype=float)
+        lo = pd.to_numeric(df["ci_low"], errors="coerce").to_numpy(dtype=float)
+        hi = pd.to_numeric(df["ci_high"], errors="coerce").to_numpy(dtype=float)
+        shown = ~secret & np.isfinite(est)
+        for gi, (prog, _) in enumerate(groups):
+            m = shown & (df["programme"] == prog).to_numpy()
+            colour = SERIES_COLOURS[gi % len(SERIES_COLOURS)]
+            ok_ci = m & np.isfinite(lo) & np.isfinite(hi)
+            ax.hlines(row_y[ok_ci], lo[ok_ci], hi[ok_ci], color=colour, lw=1.4)
+            ax.plot(est[m], row_y[m], ls="none", marker=MARKERS[gi % len(MARKERS)],
+                    ms=5, color=colour, mec="white", mew=0.5, zorder=3)
+
+        finite = np.concatenate([v[shown & np.isfinite(v)] for v in (lo, hi, est)] + [[0.0]])
+        xmin, xmax = float(finite.min()), float(finite.max())
+        pad = 0.08 * max(xmax - xmin, 0.5)
+        ax.set_xlim(xmin - pad, xmax + pad)
+        ax.axvline(0, color="black", lw=0.8, zorder=1)
+        ax.set_yticks(yticks, ylabels)
+        for lab, b in zip(ax.get_yticklabels(), bold, strict=True):
+            if b:
+                lab.set_fontweight("bold")
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        ax.set_ylim(min(yticks) - 0.7, max(yticks) + 0.7)
+        ax.xaxis.set_major_formatter(FrenchFormatter())
+        ax.grid(axis="x", color="#DDDDDD", lw=0.6)
+        ax.set_axisbelow(True)
+        ax.set_xlabel(
+            f"Taille d'effet{f' ({es_name})' if es_name else ''} et intervalle de confiance "
+            "à 95 %")
+
+        # value column (its own axes, so the layout engine keeps it inside the figure)
+        vax.set_axis_off()
+        vax.set_xlim(0, 1)
+        vax.text(0.02, max(yticks), "Effet [IC à 95 %]", ha="left", va="center",
+                 fontsize=7.5, fontweight="bold")
+        for i in range(len(df)):
+            if secret[i]:
+                txt = SECRET
+            elif not np.isfinite(est[i]):
+                txt = MISSING
+            else:
+                txt = f"{fmt_number(est[i], decimals)} {fmt_ci(lo[i], hi[i], decimals)}"
+            vax.text(0.02, row_y[i], txt, ha="left", va="center", fontsize=7.5)
+    fig.impact_secret = bool(secret.any())  # type: ignore[attr-defined]
+
+    # alt text
+    n_shown = int(shown.sum())
+    excl = int((shown & np.isfinite(lo) & np.isfinite(hi) & ((lo > 0) | (hi < 0))).sum())
+    parts = [
+        f"Graphique en forêt : {len(df)} tailles d'effet"
+        f"{f' ({es_name})' if es_name else ''} avec leur intervalle de confiance à 95 %, "
+        f"pour {len(progs)} programme{'s' if len(progs) > 1 else ''} ; une ligne verticale "
+        "marque zéro (aucun effet).",
+    ]
+    if n_shown:
+        parts.append(
+            f"Les effets vont de {fmt_number(np.nanmin(est[shown]), decimals)} à "
+            f"{fmt_number(np.nanmax(est[shown]), decimals)} ; {excl} intervalle"
+            f"{'s' if excl > 1 else ''} sur {n_shown} "
+            f"exclu{'ent' if excl > 1 else 't'} zéro.")
+    if secret.any():
+        ns = int(secret.sum())
+        parts.append(f"{ns} valeur{'s' if ns > 1 else ''} sous secret statistique "
+                     f"(« {SECRET} », non tracée{'s' if ns > 1 else ''}).")
+    if len(df) <= 12:
+        for prog in progs:
+            idx = np.flatnonzero((df["programme"] == prog).to_numpy())
+            items = [
+                f"{df.at[i, 'measure']} "
+                + (SECRET if secret[i] else MISSING if not np.isfinite(est[i])
+                   else f"{fmt_number(est[i], decimals)} {fmt_ci(lo[i], hi[i], decimals)}")
+                for i in idx
+            ]
+            parts.append(f"{labels.get(prog, prog)} : " + " ; ".join(items)
+                         + ("" if items[-1].endswith(".") else "."))
+    return fig, " ".join(parts)
+
+
+# --------------------------------------------------------------------------- Likert bars
+
+
+def _blend(hex_colour: str, t: float) -> str:
+    """Mix a colour with white (t = 0: the colour, 1: white)."""
+    rgb = np.array(mpl.colors.to_rgb(hex_colour))
+    return mpl.colors.to_hex(rgb + (1 - rgb) * t)
+
+
+def diverging_colours(k: int) -> list[str]:
+    """k colours for a k-point scale: vermillion/orange (disagree) … grey (neutral, odd k)
+    … sky blue/blue (agree), darkest at the extremes (Okabe–Ito hues)."""
+    half = k // 2
+    neg_base, pos_base = OKABE_ITO["vermillion"], OKABE_ITO["blue"]
+    if half == 1:
+        neg, pos = [neg_base], [pos_base]
+    elif half == 2:
+        neg, pos = [neg_base, OKABE_ITO["orange"]], [OKABE_ITO["sky_blue"], pos_base]
+    else:
+        ts = np.linspace(0, 0.7, half)
+        neg = [_blend(neg_base, t) for t in ts]
+        pos = [_blend(pos_base, t) for t in ts[::-1]]
+    return neg + ([NEUTRAL_GREY] if k % 2 else []) + pos
+
+
+def _text_colour(hex_colour: str) -> str:
+    r, g, b = mpl.colors.to_rgb(hex_colour)
+    return "white" if (0.299 * r + 0.587 * g + 0.114 * b) < 0.55 else "black"
+
+
+WAVE_LABELS = {"pre": "Avant", "post": "Après", "followup": "Suivi"}
+
+
+def likert_diverging(
+    df: pd.DataFrame,
+    *,
+    response_labels: Mapping[int, str] | None = None,
+    wave_labels: Mapping[str, str] | None = None,
+    waves: Sequence[str] | None = None,
+    width: float = FIG_WIDTH,
+) -> tuple[Figure, str]:
+    """Diverging stacked bars of Likert items, one bar per item × wave (pre vs post).
+
+    Input: tidy ``item`` (display label), ``wave``, ``response`` (code 1..K), ``share``
+    (proportion of the bar; shares are renormalised per bar), optional ``n`` (shown after the
+    wave label) and ``suppressed`` (bar not drawn, « s. »). ``response_labels`` maps codes to
+    labels (legend) and fixes K even if a code was never chosen. Bars are centred on the
+    neutral point: the middle code of an odd scale is split half left / half right; for an
+    even scale the centre lies between the two middle codes.
+    """
+    _require(df, ["item", "wave", "response", "share"], "likert_diverging")
+    df = df.copy()
+    df["response"] = df["response"].astype(int)
+    codes = sorted(set(response_labels) if response_labels else set(df["response"]))
+    k = len(codes)
+    if k < 2:
+        raise ValueError("a Likert scale needs at least 2 response codes")
+    colours = diverging_colours(k)
+    wl = {**WAVE_LABELS, **(wave_labels or {})}
+    wave_order = list(waves) if waves is not None else list(pd.unique(df["wave"]))
+    items = list(pd.unique(df["item"]))
+    df["_secret"] = _suppressed(df)
+
+    wide = (df.pivot_table(index=["item", "wave"], columns="response", values="share",
+                           aggfunc="sum", fill_value=0.0)
+              .reindex(columns=codes, fill_value=0.0))
+    totals = wide.sum(axis=1)
+    wide = wide.div(totals.where(totals > 0), axis=0)
+    bar_secret = df.groupby(["item", "wave"])["_secret"].any()
+    bar_n = df.groupby(["item", "wave"])["n"].max() if "n" in df.columns else None
+
+    centre = (k - 1) / 2  # index of the centre (x.5 for even k)
+    lower = [i for i in range(k) if i < centre]
+    mid = [i for i in range(k) if i == centre]
+
+    groups = [(it, len(wave_order)) for it in items]
+    header_y, _ = _rows_with_headers(groups)
+    n_rows = len(items) * (len(wave_order) + 1)
+    fig = _new_figure(width, 1.3 + 0.22 * n_rows)
+    summary = []
+    any_secret = False
+    with mpl.rc_context(STYLE):
+        ax = fig.add_subplot()
+        yticks, ylabels, bold = [], [], []
+        # widest bar (for the axis limits) and smallest segment wide enough for its label
+        starts = -(wide.iloc[:, lower].sum(axis=1) + 0.5 * wide.iloc[:, mid].sum(axis=1))
+        lim = math.ceil(max(0.5, (-starts).max(), (starts + 1).max()) * 10 + 0.2) / 10
+        min_label = 0.32 / (0.5 * width / (2 * lim))  # 0.32 in of text on a ~half-width axis
+        for gi, item in enumerate(items):
+            yticks.append(header_y[gi])
+            ylabels.append(_wrap(item, 45))
+            bold.append(True)
+            item_summary = []
+            for wi, wave in enumerate(wave_order):
+                y = header_y[gi] - 1 - wi
+                lab = wl.get(wave, str(wave))
+                key = (item, wave)
+                if bar_n is not None and key in bar_n.index and not bar_secret.get(key, False):
+                    lab += f" (n = {fmt_int(bar_n[key])})"
+                yticks.append(y)
+                ylabels.append(lab)
+                bold.append(False)
+                if key not in wide.index:
+                    ax.text(0, y, MISSING, ha="center", va="center", fontsize=7.5)
+                    item_summary.append(f"{lab.lower()} {MISSING}")
+                    continue
+                if bar_secret.get(key, False):
+                    any_secret = True
+                    ax.text(0, y, SECRET, ha="center", va="center", fontsize=7.5,
+                            color=TEXT_GREY, style="italic")
+                    item_summary.append(f"{lab.lower()} {SECRET}")
+                    continue
+                shares = wide.loc[key].to_numpy(dtype=float)
+                if not np.isfinite(shares).all():
+                    ax.text(0, y, MISSING, ha="center", va="center", fontsize=7.5)
+                    continue
+                left = -(shares[lower].sum() + 0.5 * shares[mid].sum())
+                cursor = left
+                for ci in range(k):
+                    w = shares[ci]
+                    if w > 0:
+                        ax.barh(y, w, left=cursor, height=0.72, color=colours[ci],
+                                edgecolor="white", linewidth=0.4)
+                        if w >= min_label:
+                            ax.text(cursor + w / 2, y, fmt_pct(w, 0), ha="center",
+                                    va="center", fontsize=6.5, zorder=4,
+                                    color=_text_colour(colours[ci]))
+                    cursor += w
+                agree = shares[[i for i in range(k) if i > centre]].sum()
+                disagree = shares[lower].sum()
+                item_summary.append(
+                    f"{wl.get(wave, wave).lower()} {fmt_pct(agree, 0)} d'accord et "
+                    f"{fmt_pct(disagree, 0)} pas d'accord")
+            summary.append(f"{item} : " + ", ".join(item_summary))
+
+        ax.set_xlim(-lim, lim)
+        ax.xaxis.set_major_locator(ticker.MultipleLocator(0.5 if lim > 0.75 else 0.25))
+        ax.xaxis.set_major_formatter(FrenchFormatter(percent=True, absolute=True))
+        ax.axvline(0, color="black", lw=0.8, zorder=3)
+        ax.set_yticks(yticks, ylabels)
+        for lab, b in zip(ax.get_yticklabels(), bold, strict=True):
+            if b:
+                lab.set_fontweight("bold")
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        ax.set_ylim(min(yticks) - 0.7, max(yticks) + 0.7)
+        ax.set_xlabel("Part des réponses")
+        ax.text(0.49, 1.0, "← désaccord", transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=7.5, color=TEXT_GREY)
+        ax.text(0.51, 1.0, "accord →", transform=ax.transAxes, ha="left", va="bottom",
+                fontsize=7.5, color=TEXT_GREY)
+        handles = [mpl.patches.Patch(color=colours[i]) for i in range(k)]
+        names = [
+            _wrap((response_labels or {}).get(c, str(c)), 18) for c in codes]
+        fig.legend(handles, names, loc="outside lower center", ncol=min(k, 5),
+                   handlelength=1.2, columnspacing=1.0)
+    fig.impact_secret = any_secret  # type: ignore[attr-defined]
+    scale = "paire" if k % 2 == 0 else "impaire"
+    alt = (
+        f"Barres empilées divergentes : distribution des réponses à {len(items)} item"
+        f"{'s' if len(items) > 1 else ''} sur une échelle à {k} modalités ({scale}), "
+        f"par vague ({', '.join(wl.get(w, w).lower() for w in wave_order)}), centrées sur le "
+        "point neutre ; le désaccord est à gauche, l'accord à droite. "
+        + " ; ".join(summary) + "."
+    )
+    return fig, alt
+
+
+# --------------------------------------------------------------------------- sample flow
+
+STAGES = ("read", "excluded", "quarantined", "kept", "linked", "analysed")
+STAGE_LABELS = {
+    "read": "Réponses lues dans les exports",
+    "excluded": "Exclues (règles documentées)",
+    "quarantined": "Mises en quarantaine (contrôles)",
+    "kept": "Réponses conservées",
+    "linked": "Répondants appariés entre vagues",
+    "analysed": "Répondants analysés",
+}
+
+
+TITLE_LINE = 0.14  # inches per line of a bold 7.2 pt box title
+BODY_LINE = 0.125  # inches per line of a 6.6 pt box body
+
+
+def _box(ax, x: float, y: float, w: float, h: float, title: str, body: str = "",
+         fc: str = "white") -> None:
+    """A box with its lower-left corner at (x, y); coordinates in inches."""
+    ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0,rounding_size=0.05",
+                                fc=fc, ec="#333333", lw=0.8))
+    ax.text(x + w / 2, y + h - 0.07, title, ha="center", va="top", fontsize=7.2,
+            fontweight="bold", linespacing=1.2)
+    if body:
+        n_title = title.count("\n") + 1
+        ax.text(x + 0.09, y + h - 0.12 - TITLE_LINE * n_title, body, ha="left", va="top",
+                fontsize=6.6, linespacing=1.3)
+
+
+def _arrow(ax, xy_from: tuple[float, float], xy_to: tuple[float, float]) -> None:
+    ax.annotate("", xy=xy_to, xytext=xy_from,
+                arrowprops={"arrowstyle": "-|>", "lw": 0.8, "color": "#333333",
+                            "shrinkA": 0, "shrinkB": 0, "mutation_scale": 8})
+
+
+def sample_flow(
+    df: pd.DataFrame,
+    *,
+    programme_labels: Mapping[str, str] | None = None,
+    stage_labels: Mapping[str, str] | None = None,
+    width: float = FIG_WIDTH,
+) -> tuple[Figure, str]:
+    """Flow diagram of the sample, one row of boxes per programme (CONSORT-like).
+
+    Input: tidy ``programme, stage, reason, n`` with ``stage`` in :data:`STAGES`; one row per
+    reason for ``excluded`` and ``quarantined``, one row (empty reason) for the others.
+    ``kept`` is computed when absent; when present it must equal read − excluded −
+    quarantined (« nothing lost »), else ``ValueError``. ``linked`` / ``analysed`` are
+    optional. Numbers are in French format (« n = 1 234 »).
+    """
+    _require(df, ["programme", "stage", "n"], "sample_flow")
+    bad = set(df["stage"]) - set(STAGES)
+    if bad:
+        raise ValueError(f"sample_flow: unknown stage(s) {sorted(bad)}; expected {STAGES}")
+    labels = {**STAGE_LABELS, **(stage_labels or {})}
+    plabels = dict(programme_labels or {})
+    progs = list(pd.unique(df["programme"]))
+    reason = df["reason"] if "reason" in df.columns else pd.Series("", index=df.index)
+    df = df.assign(reason=reason.fillna("").astype(str),
+                   n=pd.to_numeric(df["n"]).astype("int64"))
+
+    box_w, box_h = 1.3, 0.62
+    gap = (width - 4 * box_w) / 3
+    side_w, side_gap = 2.2, 0.2
+    head_h, link_h, after_h = 0.3, 0.34, 0.25
+
+    layouts, total_h = [], 0.05
+    for prog in progs:
+        sub = df[df["programme"] == prog]
+        totals = sub.groupby("stage")["n"].sum()
+        if "read" not in totals:
+            raise ValueError(f"sample_flow: no 'read' count for {prog!r}")
+        expected = int(totals["read"] - totals.get("excluded", 0) - totals.get("quarantined", 0))
+        if "kept" in totals and int(totals["kept"]) != expected:
+            raise ValueError(
+                f"sample_flow: {prog!r}: read − excluded − quarantined = {expected} but "
+                f"kept = {int(totals['kept'])} (rows are lost or double-counted)")
+        totals["kept"] = expected
+        bodies, titles = {}, {}
+        for st in ("excluded", "quarantined"):
+            rs = sub[(sub["stage"] == st) & (sub["n"] > 0)]
+            bodies[st] = "\n".join(
+                _wrap(f"– {r or 'motif non précisé'} : {fmt_int(n)}", 44)
+                for r, n in zip(rs["reason"], rs["n"], strict=True))
+            titles[st] = f"{_wrap(labels[st], 34)}\nn = {fmt_int(totals.get(st, 0))}"
+        title_lines = max(t.count("\n") + 1 for t in titles.values())
+        body_lines = max((b.count("\n") + 1 if b else 0) for b in bodies.values())
+        side_h = 0.2 + TITLE_LINE * title_lines + BODY_LINE * body_lines
+        row_h = head_h + box_h + link_h + side_h + after_h
+        layouts.append((prog, totals, titles, bodies, side_h, row_h))
+        total_h += row_h
+
+    fig = _new_figure(width, total_h, constrained=False)
+    alt_parts = []
+    with mpl.rc_context(STYLE):
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_xlim(-0.02, width + 0.02)  # box borders at the edges stay visible
+        ax.set_ylim(0, total_h)
+        ax.set_axis_off()
+        top = total_h - 0.03
+        xs = {st: i * (box_w + gap) for i, st in enumerate(("read", "kept", "linked",
+                                                             "analysed"))}
+        for prog, totals, titles, bodies, side_h, row_h in layouts:
+            name = plabels.get(prog, str(prog))
+            ax.text(0, top, name, ha="left", va="top", fontsize=8.5, fontweight="bold")
+            main_y = top - head_h - box_h
+            mid_y = main_y + box_h / 2
+            main = [st for st in ("read", "kept", "linked", "analysed") if st in totals]
+            for st in main:
+                _box(ax, xs[st], main_y, box_w, box_h, _wrap(labels[st], 18), fc="#F2F2F2")
+                ax.text(xs[st] + box_w / 2, main_y + 0.07, f"n = {fmt_int(totals[st])}",
+                        ha="center", va="bottom", fontsize=7.5)
+            for a, b in zip(main, main[1:], strict=False):
+                _arrow(ax, (xs[a] + box_w, mid_y), (xs[b], mid_y))
+            # exclusions and quarantine hang from the read → kept arrow
+            side_top = main_y - link_h
+            bus_y = side_top + link_h / 2
+            branch_x = xs["read"] + box_w + gap / 2
+            side_x = {"excluded": 0.0, "quarantined": side_w + side_gap}
+            centres = [x + side_w / 2 for x in side_x.values()]
+            ax.plot([branch_x, branch_x], [mid_y, bus_y], color="#333333", lw=0.8)
+            ax.plot([min(centres), max(centres)], [bus_y, bus_y], color="#333333", lw=0.8)
+            for st, x in side_x.items():
+                _arrow(ax, (x + side_w / 2, bus_y), (x + side_w / 2, side_top))
+                _box(ax, x, side_top - side_h, side_w, side_h, titles[st], bodies[st])
+            alt_parts.append(
+                f"{name} : {fmt_int(totals['read'])} réponses lues, "
+                f"{fmt_int(totals.get('excluded', 0))} exclues, "
+                f"{fmt_int(totals.get('quarantined', 0))} mises en quarantaine, "
+                f"{fmt_int(totals['kept'])} conservées"
+                + (f", {fmt_int(totals['linked'])} répondants appariés" if "linked" in totals
+                   else "")
+                + (f", {fmt_int(totals['analysed'])} analysés" if "analysed" in totals else "")
+            )
+            top -= row_h
+    alt = ("Diagramme de flux de l'échantillon par programme, des réponses lues dans les "
+           "exports jusqu'aux répondants analysés, avec les exclusions et les mises en "
+           "quarantaine par motif. " + " ; ".join(alt_parts) + ".")
+    return fig, alt
+
+
+# --------------------------------------------------------------------------- employment curve
+
+
+def _extend(v: np.ndarray, n: int) -> np.ndarray:
+    return np.append(v, v[-1]) if n > len(v) else v
+
+
+def survival_curve(
+    df: pd.DataFrame,
+    *,
+    group: str | None = None,
+    group_labels: Mapping[str, str] | None = None,
+    ylabel: str = "Part en emploi",
+    xlabel: str = "Mois depuis la fin du programme",
+    width: float = FIG_WIDTH,
+) -> tuple[Figure, str]:
+    """Step curve of the share in employment by months since the programme, with its 95 % CI
+    band and the numbers at risk in a small table under the axis.
+
+    Input: tidy ``time`` (months), ``estimate, ci_low, ci_high`` (proportions), ``at_risk``;
+    optional ``group`` column (one curve per group, in order of appearance) and
+    ``suppressed`` (time points not plotted; the number at risk reads « s. »).
+    """
+    _require(df, ["time", "estimate", "ci_low", "ci_high", "at_risk"], "survival_curve")
+    keys = list(pd.unique(df[group])) if group else [None]
+    df = df.sort_values("time", kind="stable").reset_index(drop=True)
+    df["_secret"] = _suppressed(df)
+    glabels = dict(group_labels or {})
+    tmax = float(df["time"].max())
+    names = ["Ensemble" if k is None else glabels.get(k, str(k)) for k in keys]
+    fig = _new_figure(width, 3.0 + 0.17 * len(keys))
+    alt_parts = []
+    with mpl.rc_context(STYLE):
+        ax, tax = fig.subplots(2, 1, sharex=True,
+                               height_ratios=[5.0, 0.45 + 0.3 * len(keys)])
+        for gi, key in enumerate(keys):
+            sub = df if key is None else df[df[group] == key]
+            shown = sub[~sub["_secret"]]
+            colour = SERIES_COLOURS[gi % len(SERIES_COLOURS)]
+            t = shown["time"].to_numpy(dtype=float)
+            if not len(t):
+                continue
+            t_ext = np.append(t, tmax) if t[-1] < tmax else t  # last step to the end
+            est, lo, hi = (_extend(shown[c].to_numpy(dtype=float), len(t_ext))
+                           for c in ("estimate", "ci_low", "ci_high"))
+            ax.fill_between(t_ext, lo, hi, step="post", color=colour, alpha=0.18, lw=0)
+            ax.step(t_ext, est, where="post", color=colour, label=names[gi])
+            first, last = shown.iloc[0], shown.iloc[-1]
+            alt_parts.append(
+                f"{names[gi]} : {fmt_pct(first['estimate'], 0)} à "
+                f"{fmt_int(first['time'])} mois, {fmt_pct(last['estimate'], 0)} "
+                f"à {fmt_int(last['time'])} mois (IC à 95 % "
+                f"[{fmt_pct(last['ci_low'], 0)}{NNBSP}; {fmt_pct(last['ci_high'], 0)}])")
+        ax.set_xlim(0, tmax)
+        ax.set_ylim(0, 1)
+        xt = [v for v in ticker.MaxNLocator(nbins=8, integer=True).tick_values(0, tmax)
+              if 0 <= v <= tmax]
+        ax.set_xticks(xt)
+        ax.tick_params(axis="x", labelbottom=True)
+        ax.xaxis.set_major_formatter(FrenchFormatter(decimals=0))
+        ax.yaxis.set_major_locator(ticker.MultipleLocator(0.2))
+        ax.yaxis.set_major_formatter(FrenchFormatter(percent=True, decimals=0))
+        ax.grid(axis="y", color="#DDDDDD", lw=0.6)
+        ax.set_axisbelow(True)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if group:
+            ax.legend(loc="upper left")
+
+        # numbers at risk at each x tick (step function: value at the last time <= tick)
+        tax.set_ylim(len(keys) - 0.5, -0.5)
+        tax.set_yticks(range(len(keys)), names if group else ["Effectifs"])
+        for lab, gi in zip(tax.get_yticklabels(), range(len(keys)), strict=True):
+            lab.set_color(SERIES_COLOURS[gi % len(SERIES_COLOURS)] if group else "black")
+        tax.tick_params(axis="both", length=0, labelbottom=False)
+        tax.tick_params(axis="y", pad=14)
+        fig.get_layout_engine().set(w_pad=0.12)  # room for the numbers at both ends
+        for side in ("top", "right", "bottom", "left"):
+            tax.spines[side].set_visible(False)
+        tax.set_title("Effectifs à risque", loc="left", fontsize=7.5, fontweight="bold")
+        for gi, key in enumerate(keys):
+            sub = df if key is None else df[df[group] == key]
+            times = sub["time"].to_numpy(dtype=float)
+            for tick in xt:
+                i = int(np.searchsorted(times, tick, side="right")) - 1
+                if i < 0:
+                    continue
+                row = sub.iloc[i]
+                txt = SECRET if row["_secret"] else fmt_int(row["at_risk"])
+                tax.text(tick, gi, txt, ha="center", va="center", fontsize=7)
+    fig.impact_secret = bool(df["_secret"].any())  # type: ignore[attr-defined]
+    alt = (f"Courbe en escalier : {ylabel.lower()} selon le nombre de mois depuis la fin du "
+           "programme, avec une bande d'intervalle de confiance à 95 % et les effectifs à "
+           "risque sous l'axe. " + " ; ".join(alt_parts) + ".")
+    if fig.impact_secret:  # type: ignore[attr-defined]
+        alt += " Certains points sont sous secret statistique (s.) et ne sont pas tracés."
+    return fig, alt

@@ -1,0 +1,64 @@
+rule validate:
+    """Great Expectations suite from the codebook: quarantine, exclusions, row accounting."""
+    input:
+        interim="results/interim/{programme}/{wave}.parquet",
+        baseline=baseline_interim,
+        codebook=codebook_file,
+        instrument=SURVEYS / "instrument.yaml",
+        corrections=corrections_file,
+    output:
+        kept="results/validation/{programme}/{wave}/kept.parquet",
+        quarantine="results/validation/{programme}/{wave}/quarantine.csv",
+        excluded="results/validation/{programme}/{wave}/excluded.csv",
+        checks="results/validation/{programme}/{wave}/checks.csv",
+        accounting="results/validation/{programme}/{wave}/accounting.json",
+        corrections_log="results/validation/{programme}/{wave}/corrections_applied.csv",
+        gx=directory("results/validation/gx/{programme}_{wave}"),
+    params:
+        config=lambda wildcards: {
+            key: config[key] for key in ("validation", "campaign", "programmes")
+        },
+        corrections=lambda wildcards: str(SURVEYS / wildcards.programme / "corrections.yaml"),
+    conda:
+        "../envs/impact.yaml"
+    log:
+        "logs/validate/{programme}_{wave}.log",
+    benchmark:
+        "benchmarks/validate/{programme}_{wave}.tsv"
+    script:
+        "../scripts/validate.py"
+
+
+rule row_accounting:
+    """Rows read = kept + quarantined + excluded, by reason, for every export."""
+    input:
+        expand(
+            "results/validation/{programme}/{wave}/accounting.json",
+            zip,
+            **programme_waves(),
+        ),
+    output:
+        "results/validation/row_accounting.csv",
+    conda:
+        "../envs/impact.yaml"
+    log:
+        "logs/row_accounting/row_accounting.log",
+    script:
+        "../scripts/row_accounting.py"
+
+
+rule data_docs:
+    """Static Great Expectations Data Docs, one page per export (opens offline)."""
+    input:
+        expand("results/validation/gx/{programme}_{wave}", zip, **programme_waves()),
+    output:
+        index="results/validation/data_docs/index.html",
+    params:
+        context_dir="results/validation/gx",
+        site_dir=lambda wildcards, output: str(Path(output.index).parent),
+    conda:
+        "../envs/impact.yaml"
+    log:
+        "logs/data_docs/data_docs.log",
+    script:
+        "../scripts/data_docs.py"
