@@ -250,9 +250,25 @@ def _as_timestamp(value: Any, tz: Any) -> Any:
     return value
 
 
+def _row_condition(condition: tuple[str, str, Any]):
+    """``(column, operator, value)`` → a GX ``Condition`` (string conditions are deprecated
+    since GX 1.9); keeps callers free of GX imports."""
+    import operator
+
+    from great_expectations.expectations.row_conditions import Column
+
+    column, op, value = condition
+    ops = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+           ">": operator.gt, ">=": operator.ge}
+    return ops[op](Column(column), value)
+
+
 def _normalise_kwargs(spec: ExpectationSpec, df: pd.DataFrame) -> dict[str, Any]:
-    """Copy the kwargs; turn datetime bounds into Timestamps for datetime columns."""
+    """Copy the kwargs; turn datetime bounds into Timestamps for datetime columns, and
+    ``row_condition`` tuples into GX conditions."""
     kwargs = dict(spec.kwargs)
+    if isinstance(kwargs.get("row_condition"), tuple):
+        kwargs["row_condition"] = _row_condition(kwargs["row_condition"])
     column = kwargs.get("column")
     if (
         isinstance(column, str)

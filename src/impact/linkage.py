@@ -55,9 +55,12 @@ processed in increasing distance, so a closer candidate is always preferred to a
 
 *Decisions.* ``exact`` and ``tolerant`` (linked to ``linked_row_id`` at ``distance``),
 ``ambiguous``, ``unmatched`` (a later-wave row with no candidate, or no code) and
-``baseline_only`` (a baseline row no later row was linked to). A row that is linked keeps its
-link decision even if it was also disputed as a target in another stage; the rows that
-disputed it list it in ``ambiguous_with``.
+``baseline_only`` (a baseline row no later row was linked to). Decisions describe a row's
+link to *earlier* rows: a later-wave row that is the anchor of a chain (e.g. a ``post`` row
+absent at baseline, to which a ``followup`` row is linked) stays ``unmatched``; the
+``membership`` table shows the chain. A row that is linked keeps its link decision even if it
+was also disputed as a target in another stage; the rows that disputed it list it in
+``ambiguous_with``. A row disputed as a target and left unlinked is ``ambiguous``.
 
 *Determinism.* Rows are sorted by wave and ``row_id`` before anything else and every rule is
 a function of sets of pairs, so the output does not depend on the order of the input rows.
@@ -502,6 +505,11 @@ def linkage_quality(decisions: pd.DataFrame, truth: pd.Series | None = None, *,
     * ``pairs_made``: pairs (one row of each wave) placed in the same chain, directly or
       through an intermediate wave.
 
+    The ``all`` row sums over every pair of waves; its ``n_from`` is the number of rows,
+    ``n_to`` the number of later-wave rows, ``links`` all direct links, ``ambiguous_to`` all
+    ambiguous rows (baseline rows included) and ``match_rate`` the share of later-wave rows
+    linked to an earlier row.
+
     With ``truth`` (``row_id`` -> true person id), a *link* is any pair of rows of different
     waves put in the same chain, and a *true pair* any pair of rows of different waves with
     the same true person. ``true_pairs_made`` counts links that are true pairs;
@@ -522,6 +530,7 @@ def linkage_quality(decisions: pd.DataFrame, truth: pd.Series | None = None, *,
         person = rows["row_id"].map(truth)
         missing = person.isna()
         rows["person"] = person.astype(object).where(~missing, "__row__" + rows["row_id"])
+    counter = _PairCounter(rows, truth is not None)
     later = decisions
     later_rows = int((rows["rank"] > 0).sum())
     out = []
@@ -538,7 +547,7 @@ def linkage_quality(decisions: pd.DataFrame, truth: pd.Series | None = None, *,
                 "ambiguous_to": int(((later["wave"] == b) & (later["decision"] == "ambiguous")
                                      ).sum()) if i == 0 else pd.NA,
             }
-            rec.update(_pair_counts(rows, [(a, b)], truth is not None))
+            rec.update(counter([(a, b)]))
             out.append(rec)
     pairs = [(a, b) for i, a in enumerate(order) for b in order[i + 1:]]
     linked = decisions["decision"].isin(["exact", "tolerant"])
@@ -549,7 +558,7 @@ def linkage_quality(decisions: pd.DataFrame, truth: pd.Series | None = None, *,
         "tolerant": int((decisions["decision"] == "tolerant").sum()),
         "ambiguous_to": int((decisions["decision"] == "ambiguous").sum()),
     }
-    total.update(_pair_counts(rows, pairs, truth is not None))
+    total.update(counter(pairs))
     out.append(total)
     table = pd.DataFrame(out)
     table["match_rate"] = table["links"] / table["n_to"].where(table["n_to"] > 0)
@@ -568,23 +577,25 @@ def _rows_from_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
     listed = decisions[["row_id", "wave", "linked_row_id"]]
     targets = decisions.loc[decisions["linked_row_id"].notna(), ["linked_row_id", "linked_wave"]]
     targets = targets.rename(columns={"linked_row_id": "row_id", "linked_wave": "wave"})
-    targets = targets[~targets["row_id"].isin(listed["row_id"])].drop_duplicates("row_id")
+    listed_ids = pd.Index(listed["row_id"].to_numpy(dtype=object))
+    targets = targets[listed_ids.get_indexer(targets["row_id"].to_numpy(dtype=object)) < 0]
+    targets = targets.drop_duplicates("row_id")
     targets = targets.assign(linked_row_id=pd.Series(pd.NA, index=targets.index, dtype="str"))
     rows = pd.concat([listed, targets], ignore_index=True)
     return rows.sort_values("row_id", kind="stable").reset_index(drop=True)
 
 
-def _pair_counts(rows: pd.DataFrame, pairs: list[tuple[str, str]], with_truth: bool) -> dict:
+class _PairCounter:
     """Cross-wave pairs in the same chain (and, with truth, true and correctly made pairs)."""
 
-    def count(keys: list[str], a: str, b: str) -> int:
-        sizes = rows.groupby([*keys, "wave"], sort=False).size().unstack("wave", fill_value=0)
-        if a not in sizes or b not in sizes:
-            return 0
-        return int((sizes[a] * sizes[b]).sum())
+    def __init__(self, rows: pd.DataFrame, with_truth: bool) -> None:
+        keys = {"pairs_made": ["chain"]}
+        if with_truth:
+            keys.update(true_pairs=["person"], true_pairs_made=["chain", "person"])
+        self.sizes = {name: rows.groupby([*k, "wave"], sort=False).size()
+                      .unstack("wave", fill_value=0) for name, k in keys.items()}
 
-    result = {"pairs_made": sum(count(["chain"], a, b) for a, b in pairs)}
-    if with_truth:
-        result["true_pairs"] = sum(count(["person"], a, b) for a, b in pairs)
-        result["true_pairs_made"] = sum(count(["chain", "person"], a, b) for a, b in pairs)
-    return result
+    def __call__(self, pairs: list[tuple[str, str]]) -> dict:
+        return {name: sum(int((sizes[a] * sizes[b]).sum()) for a, b in pairs
+                          if a in sizes and b in sizes)
+                for name, sizes in self.sizes.items()}

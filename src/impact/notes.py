@@ -187,23 +187,34 @@ class Exhibit:
 _NUMERIC_CELL = re.compile(r"^(?:[\s\d\u2212\-+,.%\u202f\u00a0\[\];<>=–]+|s\.)$")
 
 
+NUM_CLASS = ' class="num"'
+
+
 def _cell_class(text: str) -> str:
-    return ' class="num"' if _NUMERIC_CELL.match(text) else ""
+    return NUM_CLASS if _NUMERIC_CELL.match(text) else ""
 
 
 def table_html(df: pd.DataFrame, index: bool | None = None) -> str:
     """A plain, escaped ``<table class="exhibit-table">``; numeric-looking cells (digits,
-    « s. », « – », intervals) get ``class="num"`` (right-aligned, no wrapping in report.css).
+    « s. », « – », intervals) get ``class="num"`` (right-aligned, no wrapping in report.css),
+    and so does the header of a column whose cells all look numeric.
     ``index=None`` shows the index only when it is not a default RangeIndex."""
     if index is None:
         index = not isinstance(df.index, pd.RangeIndex)
     esc = html.escape
+    values = df.astype(object).where(df.notna(), "–").astype(str).to_numpy()
+    numeric_col = [
+        len(values) > 0 and all(_NUMERIC_CELL.match(v) for v in values[:, j])
+        for j in range(values.shape[1])
+    ]
     head = []
     if index:
         head.append(f'<th scope="col">{esc(str(df.index.name or ""))}</th>')
-    head += [f'<th scope="col">{esc(str(c))}</th>' for c in df.columns]
+    head += [
+        f'<th scope="col"{NUM_CLASS if num else ""}>{esc(str(c))}</th>'
+        for c, num in zip(df.columns, numeric_col, strict=True)
+    ]
     rows = []
-    values = df.astype(object).where(df.notna(), "–").astype(str).to_numpy()
     for idx, row in zip(df.index, values, strict=True):
         cells = [f'<th scope="row">{esc(str(idx))}</th>'] if index else []
         cells += [f"<td{_cell_class(v)}>{esc(v)}</td>" for v in row]

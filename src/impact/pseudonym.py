@@ -151,10 +151,21 @@ def normalise_part(values: pd.Series, kind: Literal["letters", "digits"]) -> pd.
 
     ``kind`` is ``"letters"`` (mother, town) or ``"digits"`` (birth month). The result has the
     ``str`` dtype and the index and name of ``values``; missing or empty input gives missing.
-    Vectorised with pandas string methods (no Python loop over rows).
+    Vectorised: each distinct typed value is normalised once with pandas string methods and
+    the results are broadcast back to the rows (no Python loop over rows).
     """
     if kind not in _OWN_KIND:
         raise ValueError(f"unknown code part kind {kind!r}: expected 'letters' or 'digits'")
+    # Typed parts repeat a lot: normalise each distinct value once, then broadcast back.
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = _normalise_distinct(pd.Series(uniques, dtype=object), kind).to_numpy(
+        dtype=object, na_value=None)
+    out = np.append(distinct, None)[codes]  # code -1 (missing) -> None
+    return pd.Series(out, index=values.index, name=values.name, dtype="str")
+
+
+def _normalise_distinct(values: pd.Series, kind: str) -> pd.Series:
+    """Rules 1-9 on a Series of distinct values (see the module docstring)."""
     s = _as_text(values)
     s = s.str.normalize("NFKD").str.replace(_COMBINING, "", regex=True)
     s = s.str.translate(_HOMOGLYPHS)
@@ -173,8 +184,7 @@ def normalise_part(values: pd.Series, kind: Literal["letters", "digits"]) -> pd.
         out = out.where(month.isna(), month)
         out = out.str.replace(r"^0+(?=\d{2}$)", "", regex=True)
         out = out.str.replace(r"^(\d)$", r"0\1", regex=True)
-    out = out.where(out.str.len() > 0)
-    return out.astype("str").rename(values.name)
+    return out.where(out.str.len() > 0)
 
 
 def normalise_code(df: pd.DataFrame, parts: dict[str, str]) -> pd.DataFrame:

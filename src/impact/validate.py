@@ -131,7 +131,7 @@ def build_suite(frame: pd.DataFrame, codebook: Codebook, wave: str, instrument: 
     """The expectations for one export, generated from the codebook and the instrument."""
     spec = codebook.waves[wave]
     sev = settings.of
-    not_excluded = {"row_condition": "_excluded == False", "condition_parser": "pandas"}
+    not_excluded = {"row_condition": ("_excluded", "==", False)}
     suite: list[ExpectationSpec] = []
 
     def add(kind, kwargs, check, level, severity, message=""):
