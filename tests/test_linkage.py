@@ -212,7 +212,7 @@ def test_closer_candidate_wins():
     result = link([
         ("pre:1", "MA", "05", "ON"),
         ("pre:2", "MA", "05", "EE"),
-        ("post:1", "MA", "05", "OE"),  # 1 from pre:1? no: ON->OE is 1, EE->OE is 1
+        ("post:1", "MA", "05", "OE"),  # 1 from pre:1 (ON->OE) and from pre:2 (EE->OE)
         ("post:2", "CH", "11", "RE"),
         ("pre:3", "CH", "11", "RA"),  # 1 from post:2
         ("pre:4", "CH", "12", "RA"),  # 2 from post:2
@@ -264,8 +264,8 @@ def test_chain_never_gets_two_rows_of_one_wave():
         ("pre:1", "MA", "05", "ON"),
         ("post:1", "MA", "05", "ON"),
         ("followup:1", "MA", "05", "ON"),
-        ("followup:2", "MB", "05", "OM"),  # 2 from pre:1, 2 from post:1's chain-mate...
-        ("post:2", "MB", "05", "OX"),  # ... but this orphan post row is 1 away
+        ("followup:2", "MB", "05", "OM"),  # 2 from pre:1 (whose chain is full anyway)...
+        ("post:2", "MB", "05", "OX"),  # ... and 1 from this post row absent at baseline
     ])
     assert_link(result, "followup:1", "pre:1", "exact", 0)
     assert_link(result, "followup:2", "post:2", "tolerant", 1)
