@@ -60,15 +60,11 @@ def ingest(*, instrument_path: str, codebook_path: str, wave: str, surveys_dir: 
     from impact.codebook import load_codebook
     from impact.ingest import ingest_export
     from impact.instrument import load_instrument
-    from impact.pseudonym import load_key
 
     with stage_log(log_path, f"ingest {codebook_path} {wave}"):
         instrument = load_instrument(instrument_path)
         codebook = load_codebook(codebook_path, instrument)
-        key = load_key(env_var=pseudonymisation.get("key_env", "IMPACT_PSEUDONYM_KEY"),
-                       file_env_var=pseudonymisation.get("key_file_env",
-                                                         "IMPACT_PSEUDONYM_KEY_FILE"),
-                       demo=pseudonymisation["demo_key"])
+        key = _key(pseudonymisation)
         result = ingest_export(codebook, wave, instrument, key=key, test_markers=test_markers,
                                surveys_dir=surveys_dir)
         for note in result.report["notes"]:
@@ -131,3 +127,42 @@ def data_docs(*, context_dir: str, site_dir: str, log_path: str | None = None) -
     with stage_log(log_path, "data_docs"):
         index = build_data_docs(Path(context_dir), Path(site_dir))
         log.info("data docs written to %s", index)
+
+
+def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: list[str],
+         codes: list[str], truth: str | None, pseudonymisation: dict, linkage: dict,
+         min_item_share: float, panel: str, decisions: str, quality: str,
+         log_path: str | None = None) -> None:
+    """Stage ``link``: kept rows of every wave → respondent × wave panel, linkage report."""
+    import pandas as pd
+
+    from impact.codebook import load_codebook
+    from impact.instrument import load_instrument
+    from impact.panel import build_panel, truth_mapping
+
+    with stage_log(log_path, f"link {codebook_path}"):
+        instrument = load_instrument(instrument_path)
+        codebook = load_codebook(codebook_path, instrument)
+        result = build_panel(
+            {w: pd.read_parquet(p) for w, p in zip(waves, kept, strict=True)},
+            {w: pd.read_parquet(p) for w, p in zip(waves, codes, strict=True)},
+            codebook=codebook, instrument=instrument, key=_key(pseudonymisation),
+            linkage=linkage, min_item_share=min_item_share,
+            truth=truth_mapping(truth) if truth else None)
+        write_parquet(result.panel, panel)
+        result.decisions.to_csv(decisions, index=False)
+        result.quality.to_csv(quality, index=False)
+        for _, row in result.quality.iterrows():
+            log.info("%s→%s: %s links (%s tolerant), match rate %.3f%s", row["wave_from"],
+                     row["wave_to"], row["links"], row["tolerant"], row["match_rate"],
+                     f", precision {row['precision']:.4f}, recall {row['recall']:.4f}"
+                     if "precision" in row else "")
+
+
+def _key(pseudonymisation: dict):
+    from impact.pseudonym import load_key
+
+    return load_key(env_var=pseudonymisation.get("key_env", "IMPACT_PSEUDONYM_KEY"),
+                    file_env_var=pseudonymisation.get("key_file_env",
+                                                      "IMPACT_PSEUDONYM_KEY_FILE"),
+                    demo=pseudonymisation["demo_key"])

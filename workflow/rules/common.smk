@@ -55,8 +55,15 @@ def corrections_file(wildcards):
     return str(path) if path.is_file() else []
 
 
+def truth_file(wildcards):
+    """The simulator's ground truth, present for the synthetic example campaign only."""
+    path = SURVEYS / wildcards.programme / "ground_truth_rows.csv"
+    return str(path) if path.is_file() else []
+
+
 def final_outputs():
     return [
+        *expand("results/panel/{programme}.parquet", programme=PROGRAMMES),
         "results/validation/row_accounting.csv",
         "results/validation/data_docs/index.html",
     ]

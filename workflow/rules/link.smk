@@ -1,0 +1,33 @@
+rule link:
+    """Pseudonymous codes -> respondent ids across waves; respondent x wave panel."""
+    input:
+        kept=lambda w: expand(
+            "results/validation/{programme}/{wave}/kept.parquet",
+            programme=w.programme,
+            wave=waves(w.programme),
+        ),
+        codes=lambda w: expand(
+            "restricted/codes/{programme}/{wave}.parquet",
+            programme=w.programme,
+            wave=waves(w.programme),
+        ),
+        codebook=codebook_file,
+        instrument=SURVEYS / "instrument.yaml",
+        truth=truth_file,
+    output:
+        panel="results/panel/{programme}.parquet",
+        decisions="results/panel/{programme}_linkage.csv",
+        quality="results/panel/{programme}_linkage_quality.csv",
+    params:
+        waves=lambda w: waves(w.programme),
+        pseudonymisation=lookup(dpath="pseudonymisation", within=config),
+        linkage=lookup(dpath="linkage", within=config),
+        min_item_share=lookup(dpath="analysis/min_item_share", within=config),
+    conda:
+        "../envs/impact.yaml"
+    log:
+        "logs/link/{programme}.log",
+    benchmark:
+        "benchmarks/link/{programme}.tsv"
+    script:
+        "../scripts/link.py"
