@@ -189,6 +189,16 @@ def _new_figure(width: float, height: float, constrained: bool = True) -> Figure
     return fig
 
 
+def _freeze_layout(fig: Figure) -> Figure:
+    """Run the constrained layout once and fix the axes where it put them, so that every
+    later save draws exactly the same thing (the layout engine otherwise moves things by a
+    hair between draws, which changes the SVG's clip-path ids)."""
+    with mpl.rc_context(STYLE):
+        fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    return fig
+
+
 def _rows_with_headers(groups: Sequence[tuple[str, int]]) -> tuple[list[float], list[float]]:
     """y positions (top to bottom) for group headers and their rows."""
     headers, rows, y = [], [], 0.0
@@ -292,6 +302,7 @@ def forest_plot(
                 txt = f"{fmt_number(est[i], decimals)} {fmt_ci(lo[i], hi[i], decimals)}"
             vax.text(0.02, row_y[i], txt, ha="left", va="center", fontsize=7.5)
     fig.impact_secret = bool(secret.any())  # type: ignore[attr-defined]
+    _freeze_layout(fig)
 
     # alt text
     n_shown = int(shown.sum())
@@ -483,13 +494,14 @@ def likert_diverging(
         fig.legend(handles, names, loc="outside lower center", ncol=min(k, 5),
                    handlelength=1.2, columnspacing=1.0)
     fig.impact_secret = any_secret  # type: ignore[attr-defined]
+    _freeze_layout(fig)
     scale = "paire" if k % 2 == 0 else "impaire"
     alt = (
         f"Barres empilées divergentes : distribution des réponses à {len(items)} item"
         f"{'s' if len(items) > 1 else ''} sur une échelle à {k} modalités ({scale}), "
         f"par vague ({', '.join(wl.get(w, w).lower() for w in wave_order)}), centrées sur le "
         "point neutre ; le désaccord est à gauche, l'accord à droite. "
-        + " ; ".join(summary) + "."
+        + " ; ".join(summary) + ("" if summary and summary[-1].endswith(".") else ".")
     )
     return fig, alt
 
@@ -727,6 +739,7 @@ def survival_curve(
                 txt = SECRET if row["_secret"] else fmt_int(row["at_risk"])
                 tax.text(tick, gi, txt, ha="center", va="center", fontsize=7)
     fig.impact_secret = bool(df["_secret"].any())  # type: ignore[attr-defined]
+    _freeze_layout(fig)
     alt = (f"Courbe en escalier : {ylabel.lower()} selon le nombre de mois depuis la fin du "
            "programme, avec une bande d'intervalle de confiance à 95 % et les effectifs à "
            "risque sous l'axe. " + " ; ".join(alt_parts) + ".")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import html as html_lib
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -217,7 +218,9 @@ def html_to_pdf(
     """Write the PDF with WeasyPrint, offline. Returns (page count, outline headings).
 
     The PDF is tagged (``pdf_tags``): it has a structure tree, ``/Lang (fr)``, and each
-    figure's ``alt`` text as its ``/Alt`` entry, so screen readers get it from the PDF too."""
+    figure's ``alt`` text as its ``/Alt`` entry, so screen readers get it from the PDF too.
+    The same HTML gives the same bytes (no dates; font subsets stamped with
+    ``SOURCE_DATE_EPOCH``, 0 unless the caller set it)."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
@@ -230,7 +233,16 @@ def html_to_pdf(
     if fetcher.refused:
         raise ValueError(f"the report references external resources: {fetcher.refused[:5]}")
     pdf_out.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_pdf(str(pdf_out), pdf_tags=True)
+    # Font subsets are made by fontTools, which stamps each subset's `head.modified` with the
+    # current time unless SOURCE_DATE_EPOCH is set (reproducible-builds convention): fix it
+    # for the duration of the write so the same HTML always gives the same PDF bytes.
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = previous or "0"
+    try:
+        doc.write_pdf(str(pdf_out), pdf_tags=True)
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
     return len(doc.pages), _flatten(doc.make_bookmark_tree(), [])
 
 

@@ -54,7 +54,7 @@ rule data_docs:
     output:
         index="results/validation/data_docs/index.html",
     params:
-        context_dir="results/validation/gx",
+        context_dir=lambda wildcards, input: str(Path(input[0]).parent),
         site_dir=lambda wildcards, output: str(Path(output.index).parent),
     conda:
         "../envs/impact.yaml"
