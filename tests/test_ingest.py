@@ -34,9 +34,9 @@ def write_followup_xlsx(path: Path, rows: list[list], sheet: str = "Feuil1") -> 
 
 
 FOLLOWUP_ROWS = [
-    [1, datetime(2026, 9, 1, 10, 0, 5), datetime(2026, 9, 1, 10, 3, 40), "anonymous", None,
+    [1, datetime(2026, 6, 20, 10, 0, 5), datetime(2026, 6, 20, 10, 3, 40), "anonymous", None,
      "Oui", "MA", "05", "ON", "Collège Pasteur (Besançon)", "Oui"],
-    [2, datetime(2026, 9, 2, 18, 30, 0), datetime(2026, 9, 2, 18, 31, 10), "j.d@exemple.fr",
+    [2, datetime(2026, 6, 21, 18, 30, 0), datetime(2026, 6, 21, 18, 31, 10), "j.d@exemple.fr",
      "Jean Dupont", "Oui", "Ju", 11, "rt", "Collège Pasteur (Besançon)", "Non"],
 ]
 

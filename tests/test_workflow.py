@@ -1,0 +1,163 @@
+"""The real workflow, end to end, on the example campaign (and a fourth programme)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.test_ingest import FOLLOWUP_ROWS, write_followup_xlsx
+from tests.workflow_support import REPO, scratch_repo, snakemake
+
+pytestmark = pytest.mark.workflow
+
+
+@pytest.fixture(scope="session")
+def example_run(tmp_path_factory):
+    """One real run of the whole workflow on the bundled example campaign."""
+    workdir = scratch_repo(tmp_path_factory.mktemp("run") / "repo")
+    done = snakemake(workdir)
+    assert done.returncode == 0, done.stderr[-5000:]
+    return workdir
+
+
+def test_row_accounting_identity(example_run):
+    table = pd.read_csv(example_run / "results/validation/row_accounting.csv")
+    totals = table[table["reason"].isna()].pivot_table(
+        index=["programme", "wave"], columns="outcome", values="rows")
+    assert len(totals) == 8
+    assert (totals["read"] == totals["kept"] + totals["quarantined"] + totals["excluded"]).all()
+
+
+def test_data_docs_one_page_per_export(example_run):
+    site = example_run / "results/validation/data_docs"
+    assert (site / "index.html").is_file()
+    pages = list((site / "validations").rglob("*.html"))
+    assert len(pages) == 8
+
+
+def test_panel_one_row_per_respondent_and_wave(example_run):
+    for programme in ("cordee", "semaines_apprenantes", "industrie_transition"):
+        panel = pd.read_parquet(example_run / f"results/panel/{programme}.parquet")
+        assert not panel.duplicated(["respondent_id", "wave"]).any()
+        assert panel["respondent_id"].str.fullmatch(r"[0-9a-f]{16}").all()
+
+
+def test_nothing_left_to_do_after_a_run(example_run):
+    dry = snakemake(example_run, "--dry-run")
+    assert dry.returncode == 0
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+
+
+# --- privacy: no raw code or direct identifier anywhere under results/ ---------------------
+
+
+def secrets_of_exports(surveys: Path) -> set[str]:
+    """Every direct identifier and raw pseudonymous code typed in the example exports."""
+    from impact.codebook import load_codebook
+    from impact.instrument import load_instrument
+    from impact.readers import read_export
+
+    instrument = load_instrument(surveys / "instrument.yaml")
+    found: set[str] = set()
+    for programme in ("cordee", "semaines_apprenantes", "industrie_transition"):
+        book = load_codebook(surveys / programme / "codebook.yaml", instrument)
+        for wave, spec in book.waves.items():
+            frame = read_export(book.export_path(wave), spec).frame
+            code_columns = [c for v, c in spec.columns.items()
+                            if v == "code" or v in instrument.code_parts]
+            for column in spec.identifiers:
+                found |= {v.strip() for v in frame[column] if len(v.strip()) >= 6
+                          and v.strip().lower() not in ("anonymous",)}
+            if len(code_columns) == 1:
+                found |= {v.strip() for v in frame[code_columns[0]] if len(v.strip()) >= 6}
+            else:
+                joined = frame[code_columns].agg("".join, axis=1)
+                found |= {v for v in joined if len(v) >= 6}
+    # the normalised forms too
+    found |= {re.sub(r"\s+", "", s).upper() for s in found if len(re.sub(r"\s+", "", s)) >= 6}
+    return {s for s in found if not s.isdigit()}
+
+
+def readable_text(path: Path) -> str:
+    if path.suffix == ".parquet":
+        frame = pd.read_parquet(path)
+        cells = frame.astype(object).to_numpy().ravel().tolist()
+        return "\n".join(map(str, cells)) + " ".join(frame.columns)
+    if path.suffix == ".pdf":
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    text = path.read_bytes().decode("utf-8", errors="ignore")
+    return re.sub(r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+", "", text)
+
+
+def test_no_raw_code_or_identifier_under_results(example_run):
+    secrets = secrets_of_exports(example_run / "surveys")
+    assert len(secrets) > 1000  # names, e-mails, phones, typed codes
+    pattern = re.compile("|".join(re.escape(s) for s in sorted(secrets, key=len, reverse=True)))
+    leaks = []
+    files = [p for p in sorted((example_run / "results").rglob("*")) if p.is_file()]
+    assert len(files) > 50
+    for path in files:
+        found = pattern.search(readable_text(path))
+        if found:
+            leaks.append((str(path.relative_to(example_run)), found.group()))
+    assert not leaks, leaks[:10]
+
+
+# --- adding a fourth programme touches surveys/ and config/ only ---------------------------
+
+
+def test_fourth_programme_runs_without_code_change(tmp_path):
+    workdir = scratch_repo(tmp_path / "repo")
+    target = workdir / "surveys" / "atelier"
+    shutil.copytree(REPO / "tests/data/atelier", target)
+    write_followup_xlsx(target / "followup.xlsx", FOLLOWUP_ROWS)
+    config_path = workdir / "config" / "config.yaml"
+    config = yaml.safe_load(config_path.read_text())
+    config["programmes"] = {"atelier": {"waves": ["pre", "post", "followup"],
+                                        "row_count": {"min": 1, "max": 100}}}
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    done = snakemake(workdir)
+    assert done.returncode == 0, done.stderr[-5000:]
+    table = pd.read_csv(workdir / "results/validation/row_accounting.csv")
+    read = table[(table["outcome"] == "read") & table["reason"].isna()]
+    assert read.set_index("wave")["rows"].to_dict() == {"pre": 6, "post": 3, "followup": 2}
+    panel = pd.read_parquet(workdir / "results/panel/atelier.parquet")
+    assert panel["respondent_id"].nunique() < len(panel)  # waves were linked
+
+
+# --- configuration errors: one clear English message naming the key -----------------------
+
+
+def test_bad_config_key_is_named(tmp_path):
+    workdir = scratch_repo(tmp_path / "repo")
+    config_path = workdir / "config" / "config.yaml"
+    text = config_path.read_text().replace("  alpha: 0.05", "  alpha: 0.7")
+    config_path.write_text(text)
+    done = snakemake(workdir, "--dry-run")
+    assert done.returncode != 0
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if "alpha: 0.7" in s)
+    assert f"config/config.yaml:{line} (analysis.alpha)" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unknown_config_key_is_named(tmp_path):
+    workdir = scratch_repo(tmp_path / "repo")
+    config_path = workdir / "config" / "config.yaml"
+    config_path.write_text(config_path.read_text().replace("  max_age_gap: 1",
+                                                           "  max_age_gap: 1\n  max_agegap: 2"))
+    done = snakemake(workdir, "--dry-run")
+    assert done.returncode != 0
+    assert "(linkage.max_agegap)" in done.stderr and "Additional properties" in done.stderr
+
+
+def test_lint_is_clean():
+    done = snakemake(REPO, "--lint")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Congratulations" in done.stdout + done.stderr
