@@ -199,17 +199,28 @@ def _freeze_layout(fig: Figure) -> Figure:
     return fig
 
 
-def _rows_with_headers(groups: Sequence[tuple[str, int]]) -> tuple[list[float], list[float]]:
-    """y positions (top to bottom) for group headers and their rows."""
-    headers, rows, y = [], [], 0.0
-    for _, n in groups:
-        headers.append(y)
-        y -= 1
-        for _ in range(n):
-            rows.append(y)
-            y -= 1
-        y -= 0.4
-    return headers, rows
+def _row_positions(rows: Sequence[tuple[str, bool]]) -> list[float]:
+    """Centre y of each (label, is_header) row, top to bottom: one unit per row plus 0.55 per
+    extra line of a wrapped label, and a 0.4 gap before every header but the first."""
+    ys, y = [], 0.0
+    for i, (label, header) in enumerate(rows):
+        if header and i:
+            y -= 0.4
+        h = 1 + 0.55 * label.count("\n")
+        ys.append(y - h / 2)
+        y -= h
+    return ys
+
+
+def _label_rows(ax, ys: Sequence[float], rows: Sequence[tuple[str, bool]]) -> None:
+    """y tick labels, headers in bold, no left spine."""
+    ax.set_yticks(list(ys), [label for label, _ in rows])
+    for tick, (_, header) in zip(ax.get_yticklabels(), rows, strict=True):
+        if header:
+            tick.set_fontweight("bold")
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
 
 
 # --------------------------------------------------------------------------- forest plot
@@ -233,35 +244,34 @@ def forest_plot(
     secret = _suppressed(df)
     labels = dict(programme_labels or {})
     progs = list(pd.unique(df["programme"]))
-    groups = [(p, int((df["programme"] == p).sum())) for p in progs]
-    header_y, _ = _rows_with_headers(groups)
+    rows: list[tuple[str, bool]] = []
+    owner: list[int | None] = []  # df row of each plot row (None for a programme header)
+    for prog in progs:
+        rows.append((labels.get(prog, str(prog)), True))
+        owner.append(None)
+        for i in np.flatnonzero((df["programme"] == prog).to_numpy()):
+            rows.append((_wrap(df.at[i, "measure"], 38), False))
+            owner.append(int(i))
+    ys = _row_positions(rows)
+    row_y = np.empty(len(df))
+    for y, i in zip(ys, owner, strict=True):
+        if i is not None:
+            row_y[i] = y
 
     es_types = (
         sorted(set(df["es_type"].dropna().astype(str))) if "es_type" in df.columns else [])
     es_name = ", ".join(ES_LABELS.get(t, t) for t in es_types) if es_types else None
 
-    n_rows = len(df) + len(progs)
-    fig = _new_figure(width, 0.9 + 0.24 * n_rows)
+    fig = _new_figure(width, 0.95 + 0.24 * (0.5 - min(ys)))
     with mpl.rc_context(STYLE):
         ax, vax = fig.subplots(1, 2, sharey=True, width_ratios=[3.2, 1.25])
-        yticks, ylabels, bold = [], [], []
-        row_y = np.empty(len(df))
-        for gi, (prog, _) in enumerate(groups):
-            yticks.append(header_y[gi])
-            ylabels.append(labels.get(prog, str(prog)))
-            bold.append(True)
-            idx = np.flatnonzero((df["programme"] == prog).to_numpy())
-            for k, i in enumerate(idx):
-                row_y[i] = header_y[gi] - 1 - k
-                yticks.append(row_y[i])
-                ylabels.append(_wrap(df.at[i, "measure"], 38))
-                bold.append(False)
+        groups = list(enumerate(progs))
 
         est = pd.to_numeric(df["effect_size"], errors="coerce").to_numpy(dtype=float)
         lo = pd.to_numeric(df["ci_low"], errors="coerce").to_numpy(dtype=float)
         hi = pd.to_numeric(df["ci_high"], errors="coerce").to_numpy(dtype=float)
         shown = ~secret & np.isfinite(est)
-        for gi, (prog, _) in enumerate(groups):
+        for gi, prog in groups:
             m = shown & (df["programme"] == prog).to_numpy()
             colour = SERIES_COLOURS[gi % len(SERIES_COLOURS)]
             ok_ci = m & np.isfinite(lo) & np.isfinite(hi)
@@ -274,13 +284,7 @@ def forest_plot(
         pad = 0.08 * max(xmax - xmin, 0.5)
         ax.set_xlim(xmin - pad, xmax + pad)
         ax.axvline(0, color="black", lw=0.8, zorder=1)
-        ax.set_yticks(yticks, ylabels)
-        for lab, b in zip(ax.get_yticklabels(), bold, strict=True):
-            if b:
-                lab.set_fontweight("bold")
-        ax.tick_params(axis="y", length=0)
-        ax.spines["left"].set_visible(False)
-        ax.set_ylim(min(yticks) - 0.7, max(yticks) + 0.7)
+        _label_rows(ax, ys, rows)
         ax.xaxis.set_major_formatter(FrenchFormatter())
         ax.grid(axis="x", color="#DDDDDD", lw=0.6)
         ax.set_axisbelow(True)
@@ -291,7 +295,7 @@ def forest_plot(
         # value column (its own axes, so the layout engine keeps it inside the figure)
         vax.set_axis_off()
         vax.set_xlim(0, 1)
-        vax.text(0.02, max(yticks), "Effet [IC à 95 %]", ha="left", va="center",
+        vax.text(0.02, max(ys), "Effet [IC à 95 %]", ha="left", va="center",
                  fontsize=7.5, fontweight="bold")
         for i in range(len(df)):
             if secret[i]:
@@ -412,33 +416,33 @@ def likert_diverging(
     lower = [i for i in range(k) if i < centre]
     mid = [i for i in range(k) if i == centre]
 
-    groups = [(it, len(wave_order)) for it in items]
-    header_y, _ = _rows_with_headers(groups)
-    n_rows = len(items) * (len(wave_order) + 1)
-    fig = _new_figure(width, 1.3 + 0.22 * n_rows)
+    rows: list[tuple[str, bool]] = []
+    for item in items:
+        rows.append((_wrap(item, 45), True))
+        for wave in wave_order:
+            lab = wl.get(wave, str(wave))
+            key = (item, wave)
+            if bar_n is not None and key in bar_n.index and not bar_secret.get(key, False):
+                lab += f" (n = {fmt_int(bar_n[key])})"
+            rows.append((lab, False))
+    ys = _row_positions(rows)
+    fig = _new_figure(width, 1.35 + 0.22 * (0.5 - min(ys)))
     summary = []
     any_secret = False
     with mpl.rc_context(STYLE):
         ax = fig.add_subplot()
-        yticks, ylabels, bold = [], [], []
         # widest bar (for the axis limits) and smallest segment wide enough for its label
         starts = -(wide.iloc[:, lower].sum(axis=1) + 0.5 * wide.iloc[:, mid].sum(axis=1))
         lim = math.ceil(max(0.5, (-starts).max(), (starts + 1).max()) * 10 + 0.2) / 10
         min_label = 0.32 / (0.5 * width / (2 * lim))  # 0.32 in of text on a ~half-width axis
-        for gi, item in enumerate(items):
-            yticks.append(header_y[gi])
-            ylabels.append(_wrap(item, 45))
-            bold.append(True)
+        r = 0
+        for item in items:
+            r += 1  # header row
             item_summary = []
-            for wi, wave in enumerate(wave_order):
-                y = header_y[gi] - 1 - wi
-                lab = wl.get(wave, str(wave))
+            for wave in wave_order:
+                y, lab = ys[r], rows[r][0]
+                r += 1
                 key = (item, wave)
-                if bar_n is not None and key in bar_n.index and not bar_secret.get(key, False):
-                    lab += f" (n = {fmt_int(bar_n[key])})"
-                yticks.append(y)
-                ylabels.append(lab)
-                bold.append(False)
                 if key not in wide.index:
                     ax.text(0, y, MISSING, ha="center", va="center", fontsize=7.5)
                     item_summary.append(f"{lab.lower()} {MISSING}")
@@ -476,13 +480,7 @@ def likert_diverging(
         ax.xaxis.set_major_locator(ticker.MultipleLocator(0.5 if lim > 0.75 else 0.25))
         ax.xaxis.set_major_formatter(FrenchFormatter(percent=True, absolute=True))
         ax.axvline(0, color="black", lw=0.8, zorder=3)
-        ax.set_yticks(yticks, ylabels)
-        for lab, b in zip(ax.get_yticklabels(), bold, strict=True):
-            if b:
-                lab.set_fontweight("bold")
-        ax.tick_params(axis="y", length=0)
-        ax.spines["left"].set_visible(False)
-        ax.set_ylim(min(yticks) - 0.7, max(yticks) + 0.7)
+        _label_rows(ax, ys, rows)
         ax.set_xlabel("Part des réponses")
         ax.text(0.49, 1.0, "← désaccord", transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=7.5, color=TEXT_GREY)

@@ -60,6 +60,7 @@ __all__ = [
     "Exhibit",
     "ExhibitRegistry",
     "configure",
+    "exhibits_in",
     "figure",
     "registry",
     "reset_numbering",

@@ -1,0 +1,247 @@
+"""Report figures: built from small tidy frames, suppressed values not drawn, same bytes twice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+
+from impact import figures as F
+from impact.formatting import MINUS, NBSP, NNBSP, SECRET
+
+
+def _forest() -> pd.DataFrame:
+    return pd.DataFrame({
+        "programme": ["cordee", "cordee", "semaines_apprenantes", "semaines_apprenantes"],
+        "measure": ["Image de l'industrie", "Connaissance des métiers",
+                    "Image de l'industrie", "Sentiment d'efficacité"],
+        "effect_size": [0.42, -0.12, 0.35, 0.93],
+        "ci_low": [0.30, -0.25, 0.10, 0.51],
+        "ci_high": [0.54, 0.01, 0.60, 1.37],
+        "es_type": "g_av",
+        "suppressed": [False, False, False, True],
+    })
+
+
+def _likert(k: int = 4) -> pd.DataFrame:
+    rows = []
+    dists = {
+        ("Item A", "pre"): [0.1, 0.2, 0.3, 0.25, 0.15][:k],
+        ("Item A", "post"): [0.05, 0.15, 0.3, 0.3, 0.2][:k],
+        ("Item B", "pre"): [0.2, 0.2, 0.2, 0.2, 0.2][:k],
+        ("Item B", "post"): [0.1, 0.1, 0.2, 0.3, 0.3][:k],
+    }
+    for (item, wave), shares in dists.items():
+        total = sum(shares)
+        for code, s in enumerate(shares, 1):
+            rows.append((item, wave, code, s / total, 40 if item == "Item A" else 7,
+                         item == "Item B" and wave == "post"))
+    return pd.DataFrame(rows, columns=["item", "wave", "response", "share", "n", "suppressed"])
+
+
+def _flow() -> pd.DataFrame:
+    return pd.DataFrame(
+        [("cordee", "read", "", 1234), ("cordee", "excluded", "réponse de test", 12),
+         ("cordee", "excluded", "consentement refusé", 30),
+         ("cordee", "quarantined", "réponse trop rapide", 25),
+         ("cordee", "quarantined", "doublon de code", 5),
+         ("cordee", "kept", "", 1162), ("cordee", "linked", "", 402),
+         ("cordee", "analysed", "", 398),
+         ("semaines_apprenantes", "read", "", 230),
+         ("semaines_apprenantes", "quarantined", "incomplète", 7)],
+        columns=["programme", "stage", "reason", "n"])
+
+
+def _survival() -> pd.DataFrame:
+    t = np.arange(0, 7)
+    est = 0.1 + 0.08 * t
+    return pd.DataFrame({
+        "time": t, "estimate": est, "ci_low": est - 0.1, "ci_high": est + 0.1,
+        "at_risk": 120 - 10 * t, "suppressed": t >= 5,
+    })
+
+
+def _texts(fig: Figure) -> list[str]:
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def _plotted_x(ax) -> np.ndarray:
+    xs = [line.get_xdata() for line in ax.lines if isinstance(line, Line2D)]
+    for coll in ax.collections:
+        if isinstance(coll, LineCollection):
+            xs += [seg[:, 0] for seg in coll.get_segments()]
+    return np.concatenate([np.asarray(x, dtype=float).ravel() for x in xs])
+
+
+# ------------------------------------------------------------------ axis formatter
+
+
+def test_french_formatter():
+    f = F.FrenchFormatter()
+    assert f.format_ticks([0, 0.25, 0.5]) == ["0,00", "0,25", "0,50"]
+    assert f.format_ticks([-0.5, 0, 0.5]) == [f"{MINUS}0,5", "0,0", "0,5"]
+    assert f.format_ticks([0, 1000, 2000]) == ["0", f"1{NNBSP}000", f"2{NNBSP}000"]
+    pct = F.FrenchFormatter(percent=True, absolute=True)
+    assert pct.format_ticks([-0.5, 0, 0.25]) == [f"50{NBSP}%", f"0{NBSP}%", f"25{NBSP}%"]
+    assert F.FrenchFormatter(decimals=1)(0.25) == "0,3"
+
+
+# ------------------------------------------------------------------ forest plot
+
+
+def test_forest_plot_builds_and_hides_suppressed_rows():
+    fig, alt = F.forest_plot(_forest())
+    assert isinstance(fig, Figure) and isinstance(alt, str) and len(alt) > 50
+    ax = fig.axes[0]
+    x = _plotted_x(ax)
+    for v in (0.42, -0.12, 0.35, 0.30, 0.54):
+        assert np.isclose(x, v).any()
+    for v in (0.93, 0.51, 1.37):  # the suppressed row's values are nowhere on the plot
+        assert not np.isclose(x, v).any()
+    assert SECRET in _texts(fig)
+    assert fig.impact_secret is True
+    # zero line, French tick labels, labels of every row (suppressed included)
+    assert any(np.allclose(line.get_xdata(), 0) for line in ax.lines)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "Sentiment d'efficacité" in labels and "cordee" in labels
+    ticks = ax.xaxis.get_major_formatter().format_ticks(ax.get_xticks())
+    assert any("," in t for t in ticks) and not any("." in t for t in ticks)
+    # the alt text has the values in French, never the suppressed ones
+    assert "0,42" in alt and "0,93" not in alt and "1,37" not in alt
+
+
+def test_forest_plot_needs_its_columns():
+    with pytest.raises(KeyError):
+        F.forest_plot(_forest().drop(columns="ci_low"))
+
+
+# ------------------------------------------------------------------ Likert
+
+
+def _bars(ax) -> dict[float, list[Rectangle]]:
+    out: dict[float, list[Rectangle]] = {}
+    for p in ax.patches:
+        if isinstance(p, Rectangle):
+            out.setdefault(round(p.get_y() + p.get_height() / 2, 6), []).append(p)
+    return out
+
+
+@pytest.mark.parametrize("k", [4, 5])
+def test_likert_is_centred_on_the_neutral_point(k):
+    df = _likert(k)
+    fig, alt = F.likert_diverging(df)
+    bars = _bars(fig.axes[0])
+    assert len(bars) == 3  # 4 bars, one suppressed
+    first = df[(df["item"] == "Item A") & (df["wave"] == "pre")]["share"].to_numpy()
+    expected_left = -(first[: k // 2].sum() + (0.5 * first[k // 2] if k % 2 else 0))
+    lefts = sorted(min(r.get_x() for r in rs) for rs in bars.values())
+    assert any(np.isclose(left, expected_left) for left in lefts)
+    for rs in bars.values():  # every bar spans 100 %
+        assert np.isclose(sum(r.get_width() for r in rs), 1.0)
+    assert SECRET in _texts(fig) and fig.impact_secret
+    assert ("paire" if k % 2 == 0 else "impaire") in alt
+
+
+def test_likert_suppressed_bar_is_not_drawn():
+    df = _likert(4)
+    fig, alt = F.likert_diverging(df, response_labels={1: "Pas du tout", 2: "Plutôt pas",
+                                                       3: "Plutôt", 4: "Tout à fait"})
+    # n of the suppressed bar not shown either
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "Avant (n = 40)" in labels and "Après" in labels
+    assert "Item B : avant 50 % d'accord" in alt.replace(NBSP, " ")
+    assert alt.endswith("après s.")
+
+
+def test_diverging_colours():
+    assert F.diverging_colours(5)[2] == F.NEUTRAL_GREY
+    assert len(F.diverging_colours(4)) == 4 and F.NEUTRAL_GREY not in F.diverging_colours(4)
+    assert len(set(F.diverging_colours(7))) == 7
+
+
+# ------------------------------------------------------------------ sample flow
+
+
+def test_sample_flow_numbers_in_french():
+    fig, alt = F.sample_flow(_flow(), programme_labels={"cordee": "Cordée"})
+    texts = _texts(fig)
+    assert f"n = 1{NNBSP}234" in texts
+    assert f"n = 1{NNBSP}162" in texts
+    assert "n = 223" in texts  # kept computed for semaines_apprenantes: 230 − 7
+    assert any("réponse trop rapide : 25" in t for t in texts)
+    assert "Cordée" in texts
+    assert f"1{NNBSP}234 réponses lues" in alt
+
+
+def test_sample_flow_checks_the_row_accounting():
+    bad = _flow()
+    bad.loc[bad["stage"].eq("kept") & bad["programme"].eq("cordee"), "n"] = 1100
+    with pytest.raises(ValueError, match="lost"):
+        F.sample_flow(bad)
+    with pytest.raises(ValueError, match="unknown stage"):
+        F.sample_flow(pd.DataFrame({"programme": ["a"], "stage": ["lu"], "n": [1]}))
+
+
+# ------------------------------------------------------------------ survival curve
+
+
+def test_survival_curve_drops_suppressed_points():
+    fig, alt = F.survival_curve(_survival())
+    ax = fig.axes[0]
+    step = [line for line in ax.lines if line.get_drawstyle().startswith("steps")][0]
+    y = np.asarray(step.get_ydata(), dtype=float)
+    assert np.isclose(y.max(), 0.1 + 0.08 * 4)  # points at t = 5, 6 are not drawn
+    assert SECRET in _texts(fig) and "120" in _texts(fig)
+    ticks = ax.yaxis.get_major_formatter().format_ticks(ax.get_yticks())
+    assert f"40{NBSP}%" in ticks
+    assert fig.impact_secret and "secret" in alt
+
+
+def test_survival_curve_groups():
+    a, b = _survival().assign(programme="b"), _survival().assign(programme="a")
+    fig, alt = F.survival_curve(pd.concat([a, b]), group="programme",
+                                group_labels={"a": "Groupe A"})
+    assert alt.index("b :") < alt.index("Groupe A :")  # order of appearance kept
+    assert len([line for line in fig.axes[0].lines
+                if line.get_drawstyle().startswith("steps")]) == 2
+
+
+# ------------------------------------------------------------------ determinism
+
+
+BUILDERS = {
+    "forest": lambda: F.forest_plot(_forest()),
+    "likert": lambda: F.likert_diverging(_likert(5)),
+    "flow": lambda: F.sample_flow(_flow()),
+    "survival": lambda: F.survival_curve(_survival()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_svg_bytes_are_deterministic(name):
+    fig1, alt1 = BUILDERS[name]()
+    fig2, alt2 = BUILDERS[name]()
+    svg1, svg2 = F.to_svg(fig1), F.to_svg(fig2)
+    assert svg1 == svg2 and alt1 == alt2
+    assert svg1 == F.to_svg(fig1)  # saving twice too
+    assert "<dc:date>" not in svg1
+    assert svg1.lstrip().startswith("<?xml")
+
+
+def test_png_bytes_are_deterministic_and_without_software_chunk():
+    png1 = F.to_png(F.forest_plot(_forest())[0], dpi=50)
+    png2 = F.to_png(F.forest_plot(_forest())[0], dpi=50)
+    assert png1 == png2 and png1[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"tIME" not in png1 and b"Software" not in png1
+
+
+def test_figures_are_not_registered_with_pyplot():
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    F.forest_plot(_forest())
+    assert plt.get_fignums() == before
