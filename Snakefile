@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/link.smk"
+include: "workflow/rules/indicators.smk"
 
 
 rule all:

@@ -65,6 +65,7 @@ class WaveSpec:
     ignore: tuple[str, ...]
     labels: dict[str, dict[str, Any]]  # label map per variable, keys already label_key()-ed
     label_text: dict[str, dict[Any, str]]  # per variable: code -> the label an export shows
+    audience: tuple[str, ...] = ()  # audiences asked at this wave (all when empty)
 
     @property
     def raw_columns(self) -> set[str]:
@@ -208,6 +209,7 @@ def _build(path: Path, data: dict, lines: LineIndex, instrument: Instrument) -> 
             date_format=spec.get("date_format", "%d/%m/%Y"), pages=spec.get("pages"),
             columns=dict(spec["columns"]), identifiers=tuple(spec.get("identifiers", [])),
             ignore=tuple(spec.get("ignore", [])), labels=labels, label_text=label_text,
+            audience=tuple(spec.get("audience", [])),
         )
     return Codebook(
         programme=data["programme"], label=data["label"], path=path,

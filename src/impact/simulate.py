@@ -400,8 +400,8 @@ def wave_answers(p: ProgrammeSpec, persons: pd.DataFrame, wave: str, instrument:
     who = np.ones(len(persons), dtype=bool)
     if f"retained_{wave}" in persons:
         who &= persons[f"retained_{wave}"].to_numpy()
-    if wspec.get("audience"):
-        who &= persons["audience"].isin(wspec["audience"]).to_numpy()
+    if p.codebook.waves[wave].audience:  # e.g. only job seekers are followed up
+        who &= persons["audience"].isin(p.codebook.waves[wave].audience).to_numpy()
     people = persons.loc[who].reset_index(drop=True)
     n = len(people)
     spec = p.codebook.waves[wave]

@@ -131,11 +131,13 @@ def data_docs(*, context_dir: str, site_dir: str, log_path: str | None = None) -
 
 def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: list[str],
          codes: list[str], truth: str | None, pseudonymisation: dict, linkage: dict,
-         min_item_share: float, panel: str, decisions: str, quality: str,
-         log_path: str | None = None) -> None:
+         min_item_share: float, disclosure_threshold: int, panel: str, decisions: str,
+         quality: str, attrition: str, log_path: str | None = None) -> None:
     """Stage ``link``: kept rows of every wave → respondent × wave panel, linkage report."""
     import pandas as pd
 
+    from impact import contract
+    from impact.attrition import attrition_rows
     from impact.codebook import load_codebook
     from impact.instrument import load_instrument
     from impact.panel import build_panel, truth_mapping
@@ -149,7 +151,13 @@ def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: li
             codebook=codebook, instrument=instrument, key=_key(pseudonymisation),
             linkage=linkage, min_item_share=min_item_share,
             truth=truth_mapping(truth) if truth else None)
-        write_parquet(result.panel, panel)
+        records, weights = attrition_rows(
+            result.panel, waves, list(codebook.scales), programme=codebook.programme,
+            wave_audiences={w: list(codebook.waves[w].audience) for w in waves})
+        panel_frame = result.panel.join(weights, on="respondent_id")
+        write_parquet(panel_frame, panel)
+        contract.write_csv(contract.sort(contract.suppress(contract.tidy(records),
+                                                           disclosure_threshold)), attrition)
         result.decisions.to_csv(decisions, index=False)
         result.quality.to_csv(quality, index=False)
         for _, row in result.quality.iterrows():
@@ -166,3 +174,59 @@ def _key(pseudonymisation: dict):
                     file_env_var=pseudonymisation.get("key_file_env",
                                                       "IMPACT_PSEUDONYM_KEY_FILE"),
                     demo=pseudonymisation["demo_key"])
+
+
+def indicators(*, instrument_path: str, codebook_path: str, waves: list[str], panel: str,
+               analysis: dict, output: str, log_path: str | None = None) -> None:
+    """Stage ``indicators``: attitude-change estimates of one programme (suppressed)."""
+    import pandas as pd
+
+    from impact import contract
+    from impact.attitudes import AnalysisSettings, attitude_indicators
+    from impact.codebook import load_codebook
+    from impact.instrument import load_instrument
+
+    with stage_log(log_path, f"indicators {codebook_path}"):
+        instrument = load_instrument(instrument_path)
+        codebook = load_codebook(codebook_path, instrument)
+        settings = AnalysisSettings.from_config({"analysis": analysis})
+        records = attitude_indicators(pd.read_parquet(panel), codebook, instrument, settings,
+                                      waves)
+        table = contract.suppress(contract.tidy(records), analysis["disclosure_threshold"])
+        contract.write_csv(contract.sort(table), output)
+        log.info("%d estimates (%d suppressed)", len(table), int(table["suppressed"].sum()))
+
+
+def publish(*, partials: list[str], attrition: list[str], quality: list[str],
+            programmes: list[str], analysis: dict, campaign: dict, outputs: dict[str, str],
+            datapackage: str, log_path: str | None = None) -> None:
+    """Stage ``publish``: adjust p-values, pool, write the tables and the data package."""
+    import pandas as pd
+
+    from impact import contract
+    from impact.publish import adjust, linkage_rows, pooled_rows
+
+    with stage_log(log_path, "publish"):
+        frames = [contract.read_csv(p) for p in partials + attrition]
+        frames.append(contract.suppress(contract.tidy(
+            [r for prog, path in zip(programmes, quality, strict=True)
+             for r in linkage_rows(pd.read_csv(path), prog)]),
+            analysis["disclosure_threshold"]))
+        table = pd.concat(frames, ignore_index=True)
+        table = adjust(table, analysis["adjustment"], analysis["family"])
+        pooled = contract.tidy(pooled_rows(table, analysis["alpha"]))
+        table = contract.sort(pd.concat([table, pooled], ignore_index=True))
+        for programme in programmes:
+            contract.write_csv(table[table["programme"] == programme], outputs[programme])
+        contract.write_csv(table, outputs["pooled"])
+        root = Path(datapackage).parent
+        resources = {name: str(Path(path).relative_to(root)) for name, path in outputs.items()}
+        package = contract.datapackage(
+            resources, title=f"Impact ITIP — indicateurs, {campaign['label']}",
+            description=("Estimates of the Impact ITIP pipeline, one row per estimate. "
+                         + ("Synthetic demonstration data. " if campaign["synthetic"] else "")
+                         + "Cells under the disclosure threshold are blanked "
+                         "(suppressed = true)."),
+            code_lists=contract.code_lists(table))
+        contract.write_datapackage(package, datapackage)
+        log.info("%d estimates published for %s", len(table), ", ".join(programmes))

@@ -63,7 +63,7 @@ def truth_file(wildcards):
 
 def final_outputs():
     return [
-        *expand("results/panel/{programme}.parquet", programme=PROGRAMMES),
+        "results/datapackage.json",
         "results/validation/row_accounting.csv",
         "results/validation/data_docs/index.html",
     ]

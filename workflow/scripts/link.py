@@ -10,8 +10,10 @@ link(
     pseudonymisation=snakemake.params.pseudonymisation,
     linkage=snakemake.params.linkage,
     min_item_share=snakemake.params.min_item_share,
+    disclosure_threshold=snakemake.params.disclosure_threshold,
     panel=snakemake.output.panel,
     decisions=snakemake.output.decisions,
     quality=snakemake.output.quality,
+    attrition=snakemake.output.attrition,
     log_path=snakemake.log[0],
 )

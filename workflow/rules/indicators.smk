@@ -1,0 +1,43 @@
+rule indicators:
+    """Scales, reliability, pre/post change, models, subgroups, planning: one programme."""
+    input:
+        panel="results/panel/{programme}.parquet",
+        codebook=codebook_file,
+        instrument=SURVEYS / "instrument.yaml",
+    output:
+        temp("results/indicators/partial/{programme}.csv"),
+    params:
+        waves=lambda w: waves(w.programme),
+        analysis=lookup(dpath="analysis", within=config),
+    conda:
+        "../envs/impact.yaml"
+    log:
+        "logs/indicators/{programme}.log",
+    benchmark:
+        "benchmarks/indicators/{programme}.tsv"
+    script:
+        "../scripts/indicators.py"
+
+
+rule publish:
+    """Multiple-testing adjustment, pooled estimates, indicator tables and data package."""
+    input:
+        partials=expand("results/indicators/partial/{programme}.csv", programme=PROGRAMMES),
+        attrition=expand("results/panel/{programme}_attrition.csv", programme=PROGRAMMES),
+        quality=expand(
+            "results/panel/{programme}_linkage_quality.csv", programme=PROGRAMMES
+        ),
+    output:
+        tables=expand("results/indicators/{programme}.csv", programme=PROGRAMMES),
+        pooled="results/indicators/pooled.csv",
+        datapackage="results/datapackage.json",
+    params:
+        programmes=PROGRAMMES,
+        analysis=lookup(dpath="analysis", within=config),
+        campaign=lookup(dpath="campaign", within=config),
+    conda:
+        "../envs/impact.yaml"
+    log:
+        "logs/publish/publish.log",
+    script:
+        "../scripts/publish.py"

@@ -1,0 +1,11 @@
+from impact.stages import indicators
+
+indicators(
+    instrument_path=snakemake.input.instrument,
+    codebook_path=snakemake.input.codebook,
+    waves=snakemake.params.waves,
+    panel=snakemake.input.panel,
+    analysis=snakemake.params.analysis,
+    output=snakemake.output[0],
+    log_path=snakemake.log[0],
+)
