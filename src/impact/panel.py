@@ -3,7 +3,8 @@
 Steps: join each kept row to its normalised code (restricted zone), link the waves
 (:func:`impact.linkage.link_waves`), replace the chain's anchor by a keyed hash (the
 ``respondent_id``; no code or row content enters it), carry the background answered at
-baseline to the later waves where they were not asked, and compute scale scores.
+baseline to the later waves where they were not asked, compute scale scores, and add the
+attrition analysis and its inverse-probability weights (:mod:`impact.attrition`).
 
 The panel has one row per respondent × wave (a chain never holds two rows of one wave), keeps
 the provenance (file, line) of every row, and holds no pseudonymous code or direct identifier.
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from impact.attrition import attrition_rows
 from impact.codebook import Codebook
 from impact.instrument import Instrument
 from impact.linkage import link_waves, linkage_quality
@@ -31,9 +33,10 @@ DROPPED = ["code_hash", "is_test", "test_evidence", "ingest_issues"]
 
 @dataclass
 class Panel:
-    panel: pd.DataFrame
+    panel: pd.DataFrame  # respondent × wave, with the attrition weights ipw_<wave>
     decisions: pd.DataFrame
     quality: pd.DataFrame
+    attrition: list[dict]  # attrition indicators (tidy records)
 
 
 def build_panel(kept: dict[str, pd.DataFrame], codes: dict[str, pd.DataFrame], *,
@@ -64,7 +67,10 @@ def build_panel(kept: dict[str, pd.DataFrame], codes: dict[str, pd.DataFrame], *
     decisions = result.decisions.assign(
         respondent_id=result.decisions["row_id"].map(panel.set_index("row_id")["respondent_id"]))
     quality = linkage_quality(result.decisions, truth, wave_order=waves)
-    return Panel(panel, decisions, quality)
+    records, weights = attrition_rows(
+        panel, waves, list(codebook.scales), programme=codebook.programme,
+        wave_audiences={w: list(codebook.waves[w].audience) for w in waves})
+    return Panel(panel.join(weights, on="respondent_id"), decisions, quality, records)
 
 
 def _link_rows(kept: pd.DataFrame, codes: pd.DataFrame) -> pd.DataFrame:

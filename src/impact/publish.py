@@ -82,3 +82,17 @@ def linkage_rows(quality: pd.DataFrame, programme: str) -> list[dict]:
                 rows.append(dict(head, indicator=indicator, estimate=record[indicator],
                                  flag=flag))
     return rows
+
+
+def publish_table(frames: list[pd.DataFrame], quality: dict[str, pd.DataFrame],
+                  analysis: dict) -> pd.DataFrame:
+    """Every programme's (suppressed) estimates + linkage quality → adjusted, pooled, sorted."""
+    from impact import contract
+
+    linkage = [r for programme, table in quality.items() for r in linkage_rows(table, programme)]
+    frames = frames + [contract.suppress(contract.tidy(linkage),
+                                         analysis["disclosure_threshold"])]
+    table = adjust(pd.concat(frames, ignore_index=True), analysis["adjustment"],
+                   analysis["family"])
+    pooled = contract.tidy(pooled_rows(table, analysis["alpha"]))
+    return contract.sort(pd.concat([table, pooled], ignore_index=True))

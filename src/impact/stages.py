@@ -137,7 +137,6 @@ def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: li
     import pandas as pd
 
     from impact import contract
-    from impact.attrition import attrition_rows
     from impact.codebook import load_codebook
     from impact.instrument import load_instrument
     from impact.panel import build_panel, truth_mapping
@@ -151,12 +150,8 @@ def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: li
             codebook=codebook, instrument=instrument, key=_key(pseudonymisation),
             linkage=linkage, min_item_share=min_item_share,
             truth=truth_mapping(truth) if truth else None)
-        records, weights = attrition_rows(
-            result.panel, waves, list(codebook.scales), programme=codebook.programme,
-            wave_audiences={w: list(codebook.waves[w].audience) for w in waves})
-        panel_frame = result.panel.join(weights, on="respondent_id")
-        write_parquet(panel_frame, panel)
-        contract.write_csv(contract.sort(contract.suppress(contract.tidy(records),
+        write_parquet(result.panel, panel)
+        contract.write_csv(contract.sort(contract.suppress(contract.tidy(result.attrition),
                                                            disclosure_threshold)), attrition)
         result.decisions.to_csv(decisions, index=False)
         result.quality.to_csv(quality, index=False)
@@ -204,18 +199,13 @@ def publish(*, partials: list[str], attrition: list[str], quality: list[str],
     import pandas as pd
 
     from impact import contract
-    from impact.publish import adjust, linkage_rows, pooled_rows
+    from impact.publish import publish_table
 
     with stage_log(log_path, "publish"):
-        frames = [contract.read_csv(p) for p in partials + attrition]
-        frames.append(contract.suppress(contract.tidy(
-            [r for prog, path in zip(programmes, quality, strict=True)
-             for r in linkage_rows(pd.read_csv(path), prog)]),
-            analysis["disclosure_threshold"]))
-        table = pd.concat(frames, ignore_index=True)
-        table = adjust(table, analysis["adjustment"], analysis["family"])
-        pooled = contract.tidy(pooled_rows(table, analysis["alpha"]))
-        table = contract.sort(pd.concat([table, pooled], ignore_index=True))
+        table = publish_table(
+            [contract.read_csv(p) for p in partials + attrition],
+            {prog: pd.read_csv(path) for prog, path in zip(programmes, quality, strict=True)},
+            analysis)
         for programme in programmes:
             contract.write_csv(table[table["programme"] == programme], outputs[programme])
         contract.write_csv(table, outputs["pooled"])
