@@ -13,7 +13,7 @@ import yaml
 from tests.test_ingest import FOLLOWUP_ROWS, write_followup_xlsx
 from tests.workflow_support import REPO, scratch_repo, snakemake
 
-pytestmark = pytest.mark.workflow
+pytestmark = [pytest.mark.workflow, pytest.mark.xdist_group("workflow")]
 
 
 @pytest.fixture(scope="session")
@@ -96,17 +96,30 @@ def readable_text(path: Path) -> str:
     return re.sub(r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+", "", text)
 
 
+def candidates(text: str) -> set[str]:
+    """Every string of the text a secret could be: runs of 1-5 words joined by a space or by
+    nothing, e-mail addresses and IP addresses (set intersection beats 3 000 substring
+    searches per file)."""
+    words = re.findall(r"[^\W_]+", text)
+    found = set(re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", text))
+    found |= set(re.findall(r"\d+\.\d+\.\d+\.\d+", text))
+    for n in range(1, 6):
+        grams = list(zip(*(words[i:] for i in range(n)), strict=False))
+        found |= {" ".join(g) for g in grams} | {"".join(g) for g in grams}
+    return found
+
+
 def test_no_raw_code_or_identifier_under_results(example_run):
     secrets = secrets_of_exports(example_run / "surveys")
     assert len(secrets) > 1000  # names, e-mails, phones, typed codes
-    pattern = re.compile("|".join(re.escape(s) for s in sorted(secrets, key=len, reverse=True)))
+    assert {"test@cmq-ici.fr"} <= secrets
     leaks = []
     files = [p for p in sorted((example_run / "results").rglob("*")) if p.is_file()]
     assert len(files) > 50
     for path in files:
-        found = pattern.search(readable_text(path))
+        found = candidates(readable_text(path)) & secrets
         if found:
-            leaks.append((str(path.relative_to(example_run)), found.group()))
+            leaks.append((str(path.relative_to(example_run)), sorted(found)[:3]))
     assert not leaks, leaks[:10]
 
 

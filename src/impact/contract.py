@@ -24,7 +24,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "indicator": ("string", "What is estimated (see the `indicator` code list)."),
     "subgroup": ("string", "`all`, or the variable defining the subgroup (`gender`, `audience`, "
                            "`site`, `group`, `age_band`, `education`, `unemployment_band`, "
-                           "`response`, `month`, `wave_pair`, `covariate`)."),
+                           "`response`, `month`, `wave_pair`, `covariate`, `model`)."),
     "subgroup_value": ("string", "The subgroup's code (empty for `all`)."),
     "wave_from": ("string", "Wave of the estimate, or first wave of a change."),
     "wave_to": ("string", "Second wave of a change (empty otherwise)."),

@@ -554,6 +554,12 @@ def sample_flow(
     ``kept`` is computed when absent; when present it must equal read − excluded −
     quarantined (« nothing lost »), else ``ValueError``. ``linked`` / ``analysed`` are
     optional. Numbers are in French format (« n = 1 234 »).
+
+    For ``excluded`` and ``quarantined``, rows with an empty reason, when present, give the
+    stage's total and the other rows its breakdown by reason; the breakdown may then add up
+    to more than the total (a quarantined row failing two checks is counted under both
+    reasons), which the box says (« motifs cumulables »). Without such a row, the total is
+    the sum of the reasons.
     """
     _require(df, ["programme", "stage", "n"], "sample_flow")
     bad = set(df["stage"]) - set(STAGES)
@@ -572,9 +578,18 @@ def sample_flow(
     head_h, link_h, after_h = 0.3, 0.34, 0.25
 
     layouts, total_h = [], 0.05
+    overlap: dict[tuple[str, str], bool] = {}
     for prog in progs:
         sub = df[df["programme"] == prog]
+        is_total = sub["reason"].eq("") & sub["stage"].isin(["excluded", "quarantined"])
         totals = sub.groupby("stage")["n"].sum()
+        for st in ("excluded", "quarantined"):
+            given = sub.loc[is_total & sub["stage"].eq(st), "n"]
+            if len(given):  # an explicit total; the reasons are a breakdown
+                totals[st] = int(given.sum())
+                totals_by_reason = int(sub.loc[~is_total & sub["stage"].eq(st), "n"].sum())
+                overlap[(prog, st)] = totals_by_reason > totals[st]
+        sub = sub[~is_total]
         if "read" not in totals:
             raise ValueError(f"sample_flow: no 'read' count for {prog!r}")
         expected = int(totals["read"] - totals.get("excluded", 0) - totals.get("quarantined", 0))
@@ -589,6 +604,8 @@ def sample_flow(
             bodies[st] = "\n".join(
                 _wrap(f"– {r or 'motif non précisé'} : {fmt_int(n)}", 44)
                 for r, n in zip(rs["reason"], rs["n"], strict=True))
+            if overlap.get((prog, st)):
+                bodies[st] += "\n(motifs cumulables)"
             titles[st] = f"{_wrap(labels[st], 34)}\nn = {fmt_int(totals.get(st, 0))}"
         title_lines = max(t.count("\n") + 1 for t in titles.values())
         body_lines = max((b.count("\n") + 1 if b else 0) for b in bodies.values())

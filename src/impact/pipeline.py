@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from impact import contract
-from impact.attitudes import AnalysisSettings, attitude_indicators
+from impact.analysis import programme_indicators
 from impact.config import check_programmes
 from impact.ingest import ingest_export
 from impact.panel import Panel, build_panel, truth_mapping
@@ -45,7 +45,6 @@ def run_campaign(config: dict, *, workdir: str | Path) -> CampaignResult:
     key = load_key(env_var=pseudo.get("key_env", "IMPACT_PSEUDONYM_KEY"),
                    file_env_var=pseudo.get("key_file_env", "IMPACT_PSEUDONYM_KEY_FILE"),
                    demo=pseudo["demo_key"])
-    analysis = AnalysisSettings.from_config(config)
     threshold = config["analysis"]["disclosure_threshold"]
     result = CampaignResult(table=pd.DataFrame())
     frames, quality = [], {}
@@ -70,7 +69,7 @@ def run_campaign(config: dict, *, workdir: str | Path) -> CampaignResult:
                             truth=truth_mapping(surveys / programme / "ground_truth_rows.csv"))
         result.panels[programme] = panel
         quality[programme] = panel.quality
-        records = attitude_indicators(panel.panel, book, instrument, analysis, waves)
+        records = programme_indicators(panel.panel, book, instrument, config, waves)
         frames.append(contract.suppress(contract.tidy(records + panel.attrition), threshold))
     result.table = publish_table(frames, quality, config["analysis"])
     return result

@@ -64,3 +64,27 @@ def _row(table, programme, measure, indicator, subgroup, truth, alpha) -> dict:
     row["sign_ok"] = bool(null or np.sign(row["estimate"]) == np.sign(truth))
     row["significance_ok"] = bool((row["p"] >= alpha) if null else (row["p"] < alpha))
     return row
+
+
+#: Insertion outcomes whose planted rate is checked (measure name = key of the truth).
+INSERTION_OUTCOMES = ("employment", "durable_employment", "qualifying_training",
+                      "positive_exit")
+
+
+def insertion_recovery(table: pd.DataFrame, expected: dict[str, dict]) -> pd.DataFrame:
+    """Planted insertion rates against the estimated rates and their Wilson CIs."""
+    rows = []
+    for programme, truth in expected.items():
+        for outcome in INSERTION_OUTCOMES:
+            if outcome not in truth.get("insertion", {}):
+                continue
+            hit = table[(table["programme"] == programme) & (table["measure"] == outcome)
+                        & (table["indicator"] == "rate") & (table["subgroup"] == "all")]
+            est = hit.iloc[0] if len(hit) == 1 else pd.Series(dtype=float)
+            planted = truth["insertion"][outcome]
+            low, high = est.get("ci_low", np.nan), est.get("ci_high", np.nan)
+            rows.append(dict(programme=programme, measure=outcome, truth=planted,
+                             estimate=est.get("estimate", np.nan), ci_low=low, ci_high=high,
+                             n=est.get("n", np.nan), covered=bool(low <= planted <= high)))
+    return pd.DataFrame(rows, columns=["programme", "measure", "truth", "estimate", "ci_low",
+                                       "ci_high", "n", "covered"])

@@ -172,22 +172,22 @@ def _key(pseudonymisation: dict):
 
 
 def indicators(*, instrument_path: str, codebook_path: str, waves: list[str], panel: str,
-               analysis: dict, output: str, log_path: str | None = None) -> None:
-    """Stage ``indicators``: attitude-change estimates of one programme (suppressed)."""
+               config: dict, output: str, log_path: str | None = None) -> None:
+    """Stage ``indicators``: every estimate of one programme (small cells suppressed)."""
     import pandas as pd
 
     from impact import contract
-    from impact.attitudes import AnalysisSettings, attitude_indicators
+    from impact.analysis import programme_indicators
     from impact.codebook import load_codebook
     from impact.instrument import load_instrument
 
     with stage_log(log_path, f"indicators {codebook_path}"):
         instrument = load_instrument(instrument_path)
         codebook = load_codebook(codebook_path, instrument)
-        settings = AnalysisSettings.from_config({"analysis": analysis})
-        records = attitude_indicators(pd.read_parquet(panel), codebook, instrument, settings,
-                                      waves)
-        table = contract.suppress(contract.tidy(records), analysis["disclosure_threshold"])
+        records = programme_indicators(pd.read_parquet(panel), codebook, instrument, config,
+                                       waves)
+        threshold = config["analysis"]["disclosure_threshold"]
+        table = contract.suppress(contract.tidy(records), threshold)
         contract.write_csv(contract.sort(table), output)
         log.info("%d estimates (%d suppressed)", len(table), int(table["suppressed"].sum()))
 
@@ -198,6 +198,7 @@ def publish(*, partials: list[str], attrition: list[str], quality: list[str],
     """Stage ``publish``: adjust p-values, pool, write the tables and the data package."""
     import pandas as pd
 
+    import impact.insertion  # noqa: F401  (registers the insertion indicator codes)
     from impact import contract
     from impact.publish import publish_table
 

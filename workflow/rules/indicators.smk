@@ -1,5 +1,5 @@
 rule indicators:
-    """Scales, reliability, pre/post change, models, subgroups, planning: one programme."""
+    """Scales, reliability, change, models, subgroups, planning, insertion: one programme."""
     input:
         panel="results/panel/{programme}.parquet",
         codebook=codebook_file,
@@ -8,7 +8,7 @@ rule indicators:
         temp("results/indicators/partial/{programme}.csv"),
     params:
         waves=lambda w: waves(w.programme),
-        analysis=lookup(dpath="analysis", within=config),
+        config=lambda wildcards: {key: config[key] for key in ("analysis", "insertion")},
     conda:
         "../envs/impact.yaml"
     log:

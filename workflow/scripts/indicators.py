@@ -5,7 +5,7 @@ indicators(
     codebook_path=snakemake.input.codebook,
     waves=snakemake.params.waves,
     panel=snakemake.input.panel,
-    analysis=snakemake.params.analysis,
+    config=snakemake.params.config,
     output=snakemake.output[0],
     log_path=snakemake.log[0],
 )
