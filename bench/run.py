@@ -1,0 +1,221 @@
+"""Benchmarks of the Impact ITIP workflow (``make bench``); never part of ``make test``.
+
+Prints a table and writes ``results/bench/*.csv``:
+
+* the example campaign in a scratch copy of the repository: cold run (empty ``results/``),
+  no-op re-run, re-run after touching only the report template, re-run after changing one
+  programme's export — wall time, CPU time and peak memory (largest single process) of each
+  run, and per rule from Snakemake's ``benchmark:`` files of the cold run;
+* the compute floor: the same analysis as library calls in one Python process
+  (:func:`impact.pipeline.run_campaign`, plus the report when the report stage exists), so that
+  the orchestration overhead is a ratio (workflow ÷ floor) that stays meaningful on a noisy
+  machine;
+* scaling: ``impact simulate --respondents N`` for each N, whole-workflow cold run time and
+  peak memory, and the growth exponent log(t₂/t₁)/log(N₂/N₁) between successive sizes.
+
+    .venv/bin/python bench/run.py [--sizes 1000 10000 100000] [--skip-scaling]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import math
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+COPIED = ["Snakefile", "workflow", "config", "surveys", "environment.yml"]
+OUT = ROOT / "results" / "bench"
+TARGETS = {"cold_s": 60, "noop_s": 5, "ratio": 3, "n100000_s": 300, "n100000_gib": 4,
+           "exponent": 1.1}
+
+
+def scratch(target: Path, surveys: Path | None = None) -> Path:
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for name in COPIED:
+        source = ROOT / name
+        if name == "surveys" and surveys is not None:
+            source = surveys
+        if source.is_dir():
+            shutil.copytree(source, target / name, symlinks=True)
+        else:
+            shutil.copy(source, target / name)
+    return target
+
+
+def measured(command: list[str], cwd: Path, env: dict | None = None) -> dict:
+    """Run a command; wall time, CPU time and peak RSS (MiB) of its process tree."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        sys.exit(f"command failed in {cwd}: {' '.join(command)}\n{done.stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # ru_maxrss of children is the largest single descendant (KiB on Linux)
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+            "peak_mib": round(after.ru_maxrss / 1024, 1)}
+
+
+def snakemake(cwd: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "snakemake", "--cores", "2", "--quiet", "all", *extra]
+
+
+def environment() -> dict:
+    env = dict(os.environ, GX_ANALYTICS_ENABLED="false", MPLBACKEND="Agg")
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def example_campaign(work: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    repo = scratch(work / "example")
+    env = environment()
+    runs = [dict(run="cold", **measured(snakemake(repo), repo, env))]
+    per_rule = rule_benchmarks(repo / "benchmarks")
+    runs.append(dict(run="no-op", **measured(snakemake(repo), repo, env)))
+    template = repo / "workflow" / "notebooks" / "impact_itip.ipynb"
+    if template.is_file():
+        template.touch()
+        runs.append(dict(run="report template touched", **measured(snakemake(repo), repo,
+                                                                     env)))
+    export = repo / "surveys" / "cordee" / "post.csv"
+    export.write_bytes(export.read_bytes())  # new mtime, same content
+    runs.append(dict(run="one export changed", **measured(snakemake(repo), repo, env)))
+    return pd.DataFrame(runs), per_rule
+
+
+def rule_benchmarks(directory: Path) -> pd.DataFrame:
+    """Snakemake's benchmark files of a run, aggregated per rule."""
+    rows = []
+    for path in sorted(directory.rglob("*.tsv")):
+        bench = pd.read_csv(path, sep="\t")
+        rows.append({"rule": path.parent.name, "job": path.stem,
+                     "wall_s": float(bench["s"].iloc[0]),
+                     "cpu_s": float(bench["cpu_time"].iloc[0]),
+                     "max_rss_mib": float(bench["max_rss"].iloc[0])})
+    jobs = pd.DataFrame(rows)
+    if jobs.empty:
+        return jobs
+    return jobs.groupby("rule").agg(jobs=("job", "count"), wall_s=("wall_s", "sum"),
+                                    cpu_s=("cpu_s", "sum"),
+                                    max_rss_mib=("max_rss_mib", "max")).round(2).reset_index()
+
+
+FLOOR = """
+import json, resource, sys, time, yaml
+start = time.perf_counter()
+from impact.pipeline import run_campaign
+config = yaml.safe_load(open("config/config.yaml"))
+run_campaign(config, workdir="floor_work")
+try:
+    from impact.report_stage import render_in_process
+except ImportError:
+    render_in_process = None
+if render_in_process is not None:
+    render_in_process(config, workdir="floor_work")
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"wall_s": round(time.perf_counter() - start, 2),
+                  "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+                  "peak_mib": round(usage.ru_maxrss / 1024, 1),
+                  "report": render_in_process is not None}))
+"""
+
+
+def compute_floor(work: Path) -> dict:
+    import json
+
+    repo = scratch(work / "floor")
+    done = subprocess.run([sys.executable, "-c", FLOOR], cwd=repo, env=environment(),
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"compute floor failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def scaling(work: Path, sizes: list[int]) -> pd.DataFrame:
+    rows = []
+    for n in sizes:
+        surveys = work / f"surveys_{n}"
+        subprocess.run([sys.executable, "-m", "impact.cli", "simulate", "--spec",
+                        str(ROOT / "surveys" / "simulation.yaml"), "--out", str(surveys),
+                        "--respondents", str(n)], check=True, capture_output=True)
+        repo = scratch(work / f"scale_{n}", surveys=surveys)
+        config = yaml.safe_load((repo / "config" / "config.yaml").read_text())
+        config = copy.deepcopy(config)
+        config["validation"]["row_count"]["max"] = max(10 * n, 1000)
+        (repo / "config" / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True,
+                                                                    sort_keys=False))
+        run = measured(snakemake(repo), repo, environment())
+        rows.append(dict(respondents=n, **run))
+        print(f"  {n:>9} respondents: {run['wall_s']} s, peak {run['peak_mib']} MiB",
+              flush=True)
+    frame = pd.DataFrame(rows)
+    frame["exponent"] = [float("nan")] + [
+        math.log(frame["wall_s"][i] / frame["wall_s"][i - 1])
+        / math.log(frame["respondents"][i] / frame["respondents"][i - 1])
+        for i in range(1, len(frame))]
+    return frame.round(3)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 100000])
+    parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument("--work", type=Path, default=ROOT / "results" / "bench" / "work")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}")
+    runs, per_rule = example_campaign(args.work)
+    floor = compute_floor(args.work)
+    cold = float(runs.loc[runs["run"] == "cold", "wall_s"].iloc[0])
+    ratio = cold / floor["wall_s"]
+    runs.to_csv(OUT / "example_runs.csv", index=False)
+    per_rule.to_csv(OUT / "example_rules.csv", index=False)
+    pd.DataFrame([dict(floor, workflow_cold_s=cold, ratio=round(ratio, 2))]).to_csv(
+        OUT / "floor.csv", index=False)
+    print("\nExample campaign (scratch copy, --cores 2)\n" + runs.to_string(index=False))
+    print("\nPer rule, cold run (Snakemake benchmark files)\n" + per_rule.to_string(index=False))
+    print(f"\nCompute floor (one process{', report included' if floor['report'] else ''}): "
+          f"{floor['wall_s']} s wall, {floor['cpu_s']} s CPU, {floor['peak_mib']} MiB; "
+          f"workflow ÷ floor = {ratio:.2f}")
+    verdicts = [("cold run ≤ 60 s", cold <= TARGETS["cold_s"]),
+                ("no-op ≤ 5 s", float(runs.loc[runs["run"] == "no-op", "wall_s"].iloc[0])
+                 <= TARGETS["noop_s"]),
+                ("workflow ÷ floor ≤ 3", ratio <= TARGETS["ratio"])]
+    if not args.skip_scaling:
+        print("\nScaling (impact simulate --respondents N, cold run)")
+        scale = scaling(args.work, args.sizes)
+        scale.to_csv(OUT / "scaling.csv", index=False)
+        print(scale.to_string(index=False))
+        big = scale[scale["respondents"] == 100000]
+        if len(big):
+            verdicts.append(("100 000 respondents ≤ 5 min",
+                             float(big["wall_s"].iloc[0]) <= TARGETS["n100000_s"]))
+            verdicts.append(("100 000 respondents ≤ 4 GiB",
+                             float(big["peak_mib"].iloc[0]) <= TARGETS["n100000_gib"] * 1024))
+        pair = scale[scale["respondents"] == 100000]["exponent"]
+        if len(pair):
+            verdicts.append(("growth exponent 10 000 → 100 000 ≤ 1.1",
+                             float(pair.iloc[0]) <= TARGETS["exponent"]))
+    print("\nTargets")
+    for label, ok in verdicts:
+        print(f"  {'met    ' if ok else 'NOT met'}  {label}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
