@@ -1,2 +1,0 @@
-"""Impact ITIP: impact measurement of the CMQ-E ICI outreach actions."""
-__version__ = "0.1.0"
