@@ -38,6 +38,8 @@ FOLLOWUP_ROWS = [
      "Oui", "MA", "05", "ON", "Collège Pasteur (Besançon)", "Oui"],
     [2, datetime(2026, 6, 21, 18, 30, 0), datetime(2026, 6, 21, 18, 31, 10), "j.d@exemple.fr",
      "Jean Dupont", "Oui", "Ju", 11, "rt", "Collège Pasteur (Besançon)", "Non"],
+    [3, datetime(2026, 6, 22, 9, 0, 0), datetime(2026, 6, 22, 9, 4, 0), "anonymous", None,
+     "Oui", "NA", "07", "IS", "Lycée Cuvier (Montbéliard)", "Oui"],
 ]
 
 
@@ -122,9 +124,10 @@ def test_google_forms_combined_code_and_typographic_apostrophe(atelier, instrume
 def test_ms_forms_workbook(atelier, instrument, demo_key):
     result = ingest(atelier, "atelier", "followup", instrument, demo_key)
     frame = result.interim
-    assert frame["source_line"].tolist() == [2, 3]
-    assert frame["duration_s"].tolist() == [215.0, 70.0]
-    assert result.codes["code"].tolist() == ["MA05ON", "JU11RT"]
+    assert frame["source_line"].tolist() == [2, 3, 4]
+    assert frame["duration_s"].tolist() == [215.0, 70.0, 240.0]
+    # « NA » (NAdia, NAthalie…) is a code part, not a missing value
+    assert result.codes["code"].tolist() == ["MA05ON", "JU11RT", "NA07IS"]
     assert not {"Nom", "Adresse de messagerie"} & set(frame.columns)
 
 

@@ -214,7 +214,9 @@ def _read_excel(path: Path, spec: WaveSpec) -> RawExport:
             raise DataError(f"{path} : feuille « {spec.sheet} » absente (feuilles : "
                             f"{', '.join(sheets)}). Corrigez waves.{spec.name}.sheet dans le "
                             "codebook.")
-    frame = pd.read_excel(book, sheet_name=sheet, header=spec.header_row - 1, dtype=object)
+    # no NA guessing: « NA » is a code part (NAdia, NAthalie), « None » a possible answer
+    frame = pd.read_excel(book, sheet_name=sheet, header=spec.header_row - 1, dtype=object,
+                          keep_default_na=False, na_values=[])
     raw_header = [str(c) for c in frame.columns]
     unnamed = [c for c in raw_header if c.startswith("Unnamed:")]
     if unnamed and len(unnamed) == len(raw_header):
