@@ -76,8 +76,8 @@ def test_planted_mess_is_caught_exactly(example_results, programme):
         if prog != programme:
             continue
         assert_nothing_lost(interim, result)
-        planted = truth_rows[truth_rows["wave"] == wave].assign(
-            row_id=lambda t: wave + ":" + t["source_line"].astype(str)).set_index("row_id")
+        planted = truth_rows[truth_rows["wave"] == wave]
+        planted = planted.set_index(wave + ":" + planted["source_line"].astype(str))
         for outcome, frame in (("excluded", result.excluded),
                                ("quarantined", result.quarantine), ("kept", result.kept)):
             mess = set(planted.loc[frame["row_id"], "mess"])
@@ -240,7 +240,8 @@ def _(s):
     lines_edit(cordee(s), "utf-8-sig", lambda ls: [ls[0], set_field(ls[1], i, "150")] + ls[2:])
 
 
-@corruption("age_in_words", "cordee", "pre", "quarantine", "valeur illisible pour « Âge (années) » : « quatorze »")
+@corruption("age_in_words", "cordee", "pre", "quarantine",
+            "valeur illisible pour « Âge (années) » : « quatorze »")
 def _(s):
     i = header_index(cordee(s), "utf-8-sig", "G02Q02")
     lines_edit(cordee(s), "utf-8-sig", lambda ls: [ls[0], set_field(ls[1], i, "quatorze")]

@@ -45,7 +45,7 @@ import json
 import shutil
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -754,7 +754,7 @@ def _raw_values(answers: pd.DataFrame, var: str, spec: WaveSpec, instrument: Ins
 
 def _present(value) -> bool:
     return value is not None and not (isinstance(value, float) and np.isnan(value)) and \
-        value is not pd.NaT and not (value is pd.NA)
+        value is not pd.NaT and value is not pd.NA
 
 
 def _code(value):
@@ -824,7 +824,7 @@ def _normalise_zip(data: bytes) -> bytes:
 
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
-    stamp = "%04d-%02d-%02dT%02d:%02d:%02dZ" % FIXED_ZIP_TIME
+    stamp = datetime(*FIXED_ZIP_TIME).strftime("%Y-%m-%dT%H:%M:%SZ")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             content = source.read(info.filename)

@@ -8,7 +8,7 @@ publish(
     analysis=snakemake.params.analysis,
     campaign=snakemake.params.campaign,
     outputs={
-        **dict(zip(snakemake.params.programmes, snakemake.output.tables)),
+        **dict(zip(snakemake.params.programmes, snakemake.output.tables, strict=True)),
         "pooled": snakemake.output.pooled,
     },
     datapackage=snakemake.output.datapackage,
