@@ -174,3 +174,54 @@ def test_lint_is_clean():
     done = snakemake(REPO, "--lint")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Congratulations" in done.stdout + done.stderr
+
+
+# --- the published results ------------------------------------------------------------------
+
+
+def test_linkage_precision_and_recall_on_the_example(example_run):
+    made = true_made = true_pairs = 0
+    for programme in ("cordee", "semaines_apprenantes", "industrie_transition"):
+        quality = pd.read_csv(example_run / f"results/panel/{programme}_linkage_quality.csv")
+        overall = quality[quality["wave_from"] == "all"].iloc[0]
+        print(f"\n{programme}: precision {overall['precision']:.4f}, "
+              f"recall {overall['recall']:.4f} ({overall['true_pairs_made']} of "
+              f"{overall['true_pairs']} true pairs, {overall['pairs_made']} pairs made)")
+        made += overall["pairs_made"]
+        true_made += overall["true_pairs_made"]
+        true_pairs += overall["true_pairs"]
+        assert overall["precision"] >= 0.99 and overall["recall"] >= 0.95
+    print(f"campaign: precision {true_made / made:.4f}, recall {true_made / true_pairs:.4f}")
+
+
+def test_planted_effects_are_recovered(example_run):
+    from impact.recovery import insertion_recovery, recovery_table, truths
+
+    table = pd.read_csv(example_run / "results/indicators/pooled.csv",
+                        keep_default_na=False, na_values=[""])
+    expected = truths(example_run / "surveys",
+                      ["cordee", "semaines_apprenantes", "industrie_transition"])
+    changes = recovery_table(table, expected)
+    print("\n" + changes.round(3).to_string())
+    assert len(changes) >= 20
+    assert changes["covered"].all() and changes["sign_ok"].all()
+    assert changes["significance_ok"].all()
+    rates = insertion_recovery(table, expected)
+    print(rates.round(3).to_string())
+    assert len(rates) == 8 and rates["covered"].all()
+
+
+def test_indicator_tables_are_deterministic(example_run):
+    tables = sorted((example_run / "results/indicators").glob("*.csv")) + \
+        [example_run / "results/datapackage.json"]
+    before = {p: p.read_bytes() for p in tables}
+    done = snakemake(example_run, "--forcerun", "indicators", "link", "--until", "publish")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert {p: p.read_bytes() for p in tables} == before
+
+
+def test_datapackage_is_valid_frictionless(example_run):
+    from frictionless import Package
+
+    report = Package(example_run / "results/datapackage.json").validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
