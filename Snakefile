@@ -16,6 +16,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/link.smk"
 include: "workflow/rules/indicators.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -8,8 +8,13 @@ import pytest
 from scipy import stats
 
 from impact import contract
-from impact.attitudes import (AnalysisSettings, change_rows, intention_rows, mixed_model_rows,
-                              paired_frame)
+from impact.attitudes import (
+    AnalysisSettings,
+    change_rows,
+    intention_rows,
+    mixed_model_rows,
+    paired_frame,
+)
 from impact.publish import adjust, pooled_rows
 
 SETTINGS = AnalysisSettings(alpha=0.05, reliability_threshold=0.7, covariates=("gender",),

@@ -199,13 +199,21 @@ def table_html(df: pd.DataFrame, index: bool | None = None) -> str:
     """A plain, escaped ``<table class="exhibit-table">``; numeric-looking cells (digits,
     « s. », « – », intervals) get ``class="num"`` (right-aligned, no wrapping in report.css),
     and so does the header of a column whose cells all look numeric.
-    ``index=None`` shows the index only when it is not a default RangeIndex."""
+    ``index=None`` shows the index only when it is not a default RangeIndex.
+
+    A row whose first cell has text and every other cell is the empty string ``""`` (not
+    missing: missing values print « – ») is a **group heading** spanning the table
+    (``<tr class="group-row"><th scope="rowgroup" colspan=…>``), e.g. a programme's name
+    above its rows; :func:`impact.report_data.group_rows` builds such tables."""
     if index is None:
         index = not isinstance(df.index, pd.RangeIndex)
     esc = html.escape
     values = df.astype(object).where(df.notna(), "–").astype(str).to_numpy()
+    group = [len(r) > 1 and bool(r[0].strip()) and all(v == "" for v in r[1:])
+             for r in values] if not index else [False] * len(values)
+    body = values[[not g for g in group]] if len(values) else values
     numeric_col = [
-        len(values) > 0 and all(_NUMERIC_CELL.match(v) for v in values[:, j])
+        len(body) > 0 and all(_NUMERIC_CELL.match(v) for v in body[:, j])
         for j in range(values.shape[1])
     ]
     head = []
@@ -216,7 +224,13 @@ def table_html(df: pd.DataFrame, index: bool | None = None) -> str:
         for c, num in zip(df.columns, numeric_col, strict=True)
     ]
     rows = []
+    width = values.shape[1] + (1 if index else 0)
     for idx, row in zip(df.index, values, strict=True):
+        if not index and len(row) > 1 and row[0].strip() and all(v == "" for v in row[1:]):
+            # a group heading: text in the first cell only (see GROUP_ROW)
+            rows.append(f'<tr class="group-row"><th scope="rowgroup" colspan="{width}">'
+                        f"{esc(row[0])}</th></tr>")
+            continue
         cells = [f'<th scope="row">{esc(str(idx))}</th>'] if index else []
         cells += [f"<td{_cell_class(v)}>{esc(v)}</td>" for v in row]
         rows.append("<tr>" + "".join(cells) + "</tr>")

@@ -18,8 +18,8 @@ from impact.analysis import programme_indicators
 from impact.config import check_programmes
 from impact.ingest import ingest_export
 from impact.panel import Panel, build_panel, truth_mapping
-from impact.publish import publish_table
 from impact.pseudonym import load_key
+from impact.publish import publish_table
 from impact.validate import Settings, validate_export
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,20 +45,29 @@ from impact.formatting import (
 
 __all__ = [
     "INSERTION_MEASURES",
+    "INSERTION_SHORT",
+    "NOT_MEASURED",
     "Labels",
     "accounting_table",
     "attrition_table",
+    "cell",
+    "change_pairs",
     "change_table",
+    "ci_nb",
+    "ci_text",
     "comparison_table",
     "estimate_text",
     "flow_frame",
+    "group_rows",
     "forest_frame",
     "imbalance_table",
     "ingest_table",
     "insertion_curve",
-    "insertion_other",
+    "insertion_definitions",
+    "insertion_models",
     "insertion_rates",
     "insertion_rows",
+    "insertion_subgroups",
     "intention_table",
     "item_table",
     "key_effects_table",
@@ -65,19 +75,24 @@ __all__ = [
     "linkage_table",
     "load_indicators",
     "load_labels",
+    "magnitude_text",
     "mde_table",
     "multiplicity_table",
+    "natural_key",
     "ordinal_table",
     "reliability_table",
+    "response_rates",
     "robustness_table",
     "select",
     "subgroup_table",
     "validation_failures",
     "validation_summary",
+    "wwc_attrition_class",
     "wwc_attrition_words",
     "wwc_equivalence_words",
 ]
 
+NOT_MEASURED = "non mesurée"
 WAVE_WORDS = {"pre": "avant", "post": "après", "followup": "suivi"}
 
 #: Insertion outcomes (measures) the insertion stage publishes, with their French labels.
@@ -196,7 +211,7 @@ def load_labels(instrument: str | Path, codebooks: Mapping[str, str | Path]) -> 
             lab.variables[name] = spec.get("label", name)
             if spec.get("codes"):
                 lab.codes[name] = {str(k): str(v) for k, v in spec["codes"].items()}
-    lab.measures.update(INSERTION_MEASURES)
+    lab.measures.update({m: d["label"] for m, d in insertion_definitions().items()})
     lab.response_scales = dict(inst.get("response_scales") or {})
     for programme, path in codebooks.items():
         book = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
@@ -270,6 +285,27 @@ def cell(value: object, fmt=fmt_number, suppressed: bool = False) -> str:
     return fmt(value)
 
 
+def group_rows(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Turn a column of repeated labels (a programme, a subgroup variable) into group
+    headings: one row carrying the label in the first remaining column, all other cells "",
+    before each run of rows with that label (:func:`impact.notes.table_html` renders such a
+    row as a heading spanning the table). Cells must be formatted strings."""
+    if frame.empty or column not in frame.columns:
+        return frame
+    others = [c for c in frame.columns if c != column]
+    if not others:
+        return frame
+    rows, previous = [], None
+    for _, r in frame.iterrows():
+        label = str(r[column])
+        if label != previous:
+            rows.append({others[0]: label, **{c: "" for c in others[1:]}})
+            previous = label
+        rows.append({c: (MISSING if isinstance(r[c], str) and r[c] == "" else r[c])
+                     for c in others})
+    return pd.DataFrame(rows, columns=others)
+
+
 def estimate_text(value: object, unit: str, decimals: int | None = None) -> str:
     """A published estimate in its unit: proportions as percentages, counts as integers."""
     if is_missing(value):
@@ -285,12 +321,18 @@ def estimate_text(value: object, unit: str, decimals: int | None = None) -> str:
     return fmt_number(value, 2 if decimals is None else decimals)
 
 
-def _ci_text(low: object, high: object, unit: str) -> str:
+def ci_nb(low: object, high: object, decimals: int = 2) -> str:
+    """:func:`fmt_ci` with a no-break space after « ; », so that a table cell may wrap
+    before an interval but never inside it."""
+    return fmt_ci(low, high, decimals).replace("; ", ";\u00a0")
+
+
+def ci_text(low: object, high: object, unit: str) -> str:
     if is_missing(low) or is_missing(high):
         return MISSING
     if unit == "proportion":
-        return f"[{fmt_pct(low)}{NNBSP}; {fmt_pct(high)}]"
-    return fmt_ci(low, high, 1 if unit in ("pomp", "percentage_points") else 2)
+        return f"[{fmt_pct(low)}{NNBSP};\u00a0{fmt_pct(high)}]"
+    return ci_nb(low, high, 1 if unit in ("pomp", "percentage_points") else 2)
 
 
 def magnitude_text(es: object, es_type: str) -> str:
@@ -311,6 +353,17 @@ def wwc_attrition_words(flag: str) -> str:
         if len(bits) == 3 and bits[0] == "wwc" and bits[1] in bounds and bits[2] in words:
             out.append(f"{words[bits[2]]} ({bounds[bits[1]]})")
     return " ; ".join(out) if out else MISSING
+
+
+def wwc_attrition_class(flag: str, boundary: str) -> str:
+    """« faible » / « élevée » attrition against one WWC boundary (``cautious`` or
+    ``optimistic``), read from the ``wwc_<boundary>_<low|high>`` flags; « – » if absent."""
+    words = {"low": "faible", "high": "élevée"}
+    for part in str(flag or "").split(";"):
+        bits = part.strip().split("_")
+        if len(bits) == 3 and bits[:2] == ["wwc", boundary] and bits[2] in words:
+            return words[bits[2]]
+    return MISSING
 
 
 def wwc_equivalence_words(flag: str) -> str:
@@ -450,7 +503,7 @@ def validation_failures(checks: Mapping[tuple[str, str], str | Path],
             family, _, detail = str(r["check"]).partition(":")
             column = str(r.get("column", "") or "")
             if column.startswith("_"):
-                column = MISSING
+                column = "(colonne dérivée)"
             rows.append({
                 "Programme": labels.programme(programme),
                 "Vague": labels.wave(wave),
@@ -527,7 +580,7 @@ def reliability_table(table: pd.DataFrame, labels: Labels, threshold: float) -> 
                     not is_missing(a["estimate"]) and a["estimate"] < threshold)
                 alpha = cell(a["estimate"], suppressed=secret)
                 if not secret and alpha != MISSING:
-                    alpha += " " + fmt_ci(a["ci_low"], a["ci_high"]) + (" †" if low else "")
+                    alpha += " " + ci_nb(a["ci_low"], a["ci_high"]) + (" †" if low else "")
                 row[f"n ({word})"] = cell(a["n"], fmt_int, secret)
                 row[f"α [IC 95 %] ({word})"] = alpha
                 row[f"ω ({word})"] = cell(o["estimate"] if o is not None else None,
@@ -614,7 +667,7 @@ def key_effects_table(table: pd.DataFrame, labels: Labels,
         row = {"Mesure": labels.measure(measure)}
         for p in cols:
             r = _one(g, programme=p, measure=measure)
-            row[labels.programme(p)] = (MISSING if r is None else
+            row[labels.programme(p)] = (NOT_MEASURED if r is None else
                                         cell(r["effect_size"],
                                              lambda v, t=r["es_type"]: magnitude_text(v, t),
                                              bool(r["suppressed"])))
@@ -646,11 +699,30 @@ def likert_frame(table: pd.DataFrame, programme: str, items: Sequence[str],
             .drop(columns=["_i", "_w", "code"]).reset_index(drop=True))
 
 
+_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_INT = re.compile(r"\d+")
+
+
+def natural_key(value: str) -> tuple:
+    """Sort key of subgroup values: a dd/mm/yyyy date in the label orders by date; else
+    « moins de … » first, then by the first number (bands « 25-34 ans », « Session 10 »),
+    then alphabetically."""
+    text = str(value)
+    date = _DATE.search(text)
+    if date:
+        d, m, y = (int(x) for x in date.groups())
+        return (0, (y, m, d), text)
+    if text.lower().startswith("moins de"):
+        return (1, (-1,), text)
+    number = _INT.search(text)
+    return (1, (int(number.group()),) if number else (math.inf,), text)
+
+
 def _subgroup_values(table: pd.DataFrame, variable: str, labels: Labels) -> list[str]:
     present = [v for v in pd.unique(table["subgroup_value"]) if v != ""]
     order = list(labels.codes.get(variable, {}))
     first = [v for v in order if v in present]
-    return first + sorted(v for v in present if v not in first)
+    return first + sorted((v for v in present if v not in first), key=natural_key)
 
 
 def subgroup_table(table: pd.DataFrame, programme: str, labels: Labels,
@@ -685,7 +757,7 @@ def subgroup_table(table: pd.DataFrame, programme: str, labels: Labels,
         tests = select(base, indicator="interaction_test", subgroup=variable)
         if not tests.empty:
             row = {"Sous-groupe": labels.variable(variable),
-                   "Modalité": "p du test d'interaction", "Paires": ""}
+                   "Modalité": "p du test d'interaction", "Paires": MISSING}
             for m in measures:
                 r = _one(tests, measure=m)
                 row[labels.measure(m)] = (MISSING if r is None else
@@ -731,24 +803,146 @@ def intention_table(table: pd.DataFrame, labels: Labels,
 # --------------------------------------------------------------------------- insertion
 
 
+#: Short outcome names for column headings.
+INSERTION_SHORT = {
+    "employment": "Emploi",
+    "durable_employment": "Emploi durable",
+    "qualifying_training": "Formation qualifiante",
+    "positive_exit": "Sortie positive",
+    "job_in_industry": "Industrie",
+    "job_in_industry_among_active": "Industrie (actifs)",
+}
+
+
+def insertion_definitions() -> dict[str, dict]:
+    """French label and definition of each insertion outcome: those of
+    :mod:`impact.insertion` when it is installed, else the short labels above."""
+    try:
+        from impact.insertion import DEFINITIONS
+    except ImportError:  # pragma: no cover - the insertion stage is optional
+        DEFINITIONS = {}
+    out = {m: {"label": lab, "definition": ""} for m, lab in INSERTION_MEASURES.items()}
+    for m, spec in DEFINITIONS.items():
+        out[m] = {"label": spec.get("label", m), "definition": spec.get("definition", "")}
+    return out
+
+
 def insertion_rows(table: pd.DataFrame) -> pd.DataFrame:
-    """Every published row about an insertion outcome."""
-    return table[table["measure"].isin(list(INSERTION_MEASURES))]
+    """Every published row about insertion: the outcomes, and the follow-up response rate."""
+    measures = set(insertion_definitions()) | {"followup", "situation"}
+    return table[table["measure"].isin(measures) & (table["programme"] != "pooled")]
+
+
+def _outcome_order(measures: Iterable[str]) -> list[str]:
+    order = list(insertion_definitions())
+    present = list(dict.fromkeys(measures))
+    return [m for m in order if m in present] + [m for m in present if m not in order]
 
 
 def insertion_rates(table: pd.DataFrame, labels: Labels) -> pd.DataFrame:
-    """Rates (with Wilson CIs) of each insertion outcome, whole follow-up sample."""
-    r = select(insertion_rows(table), indicator="rate", subgroup="all")
-    r = r[r["programme"] != "pooled"]
-    order = {m: i for i, m in enumerate(INSERTION_MEASURES)}
-    r = r.assign(_o=r["measure"].map(order)).sort_values(["programme", "_o"], kind="stable")
-    return pd.DataFrame({
-        "programme": r["programme"].map(labels.programme),
-        "measure": r["measure"].map(labels.measure),
-        "wave": r["wave_from"].map(labels.wave),
-        "n": r["n"], "estimate": r["estimate"], "ci_low": r["ci_low"],
-        "ci_high": r["ci_high"], "unit": r["unit"], "suppressed": r["suppressed"],
-    }).reset_index(drop=True)
+    """Per programme and outcome: rate among follow-up respondents (Wilson CI) and its Manski
+    bounds over the whole follow-up cohort (every non-respondent failed / succeeded)."""
+    rows = insertion_rows(table)
+    rates = select(rows, indicator="rate", subgroup="all")
+    out = []
+    for programme in pd.unique(rates["programme"]):
+        sub = select(rows, programme=programme, subgroup="all")
+        for measure in _outcome_order(select(rates, programme=programme)["measure"]):
+            r = _one(sub, measure=measure, indicator="rate")
+            lo = _one(sub, measure=measure, indicator="rate_worst_case")
+            hi = _one(sub, measure=measure, indicator="rate_best_case")
+            out.append({
+                "programme": labels.programme(programme), "code": programme,
+                "outcome": measure, "measure": labels.measure(measure),
+                "wave": labels.wave(r["wave_from"]),
+                "n": r["n"], "estimate": r["estimate"], "ci_low": r["ci_low"],
+                "ci_high": r["ci_high"],
+                "cohort": lo["n"] if lo is not None else np.nan,
+                "worst": lo["estimate"] if lo is not None else np.nan,
+                "best": hi["estimate"] if hi is not None else np.nan,
+                "suppressed": any(bool(x["suppressed"]) for x in (r, lo, hi) if x is not None),
+            })
+    return pd.DataFrame(out, columns=["programme", "code", "outcome", "measure", "wave", "n",
+                                      "estimate",
+                                      "ci_low", "ci_high", "cohort", "worst", "best",
+                                      "suppressed"])
+
+
+def response_rates(table: pd.DataFrame, labels: Labels) -> pd.DataFrame:
+    """Follow-up response rate of each programme's cohort (whole cohort)."""
+    r = select(insertion_rows(table), measure="followup", indicator="response_rate",
+               subgroup="all")
+    return pd.DataFrame({"programme": r["programme"].map(labels.programme), "n": r["n"],
+                         "estimate": r["estimate"], "suppressed": r["suppressed"]})
+
+
+def insertion_subgroups(table: pd.DataFrame, programme: str, labels: Labels,
+                        variables: Sequence[str]) -> pd.DataFrame:
+    """Rates per subgroup cell (rows) and outcome (columns), formatted (« s. » when secret)."""
+    rates = select(insertion_rows(table), programme=programme, indicator="rate",
+                   subgroup=list(variables))
+    measures = _outcome_order(rates["measure"])
+    out = []
+    for variable in variables:
+        sub = select(rates, subgroup=variable)
+        for value in _subgroup_values(sub, variable, labels):
+            cells = select(sub, subgroup_value=value)
+            n = cells.loc[~cells["suppressed"], "n"].dropna()
+            row = {"Sous-groupe": labels.variable(variable),
+                   "Modalité": labels.value(variable, value),
+                   "Répondants": SECRET if n.empty else fmt_int(n.max())}
+            for m in measures:
+                r = _one(cells, measure=m)
+                row[INSERTION_SHORT.get(m, labels.measure(m))] = MISSING if r is None else cell(
+                    r["estimate"], lambda v: fmt_pct(v, 0), bool(r["suppressed"]))
+            out.append(row)
+    return pd.DataFrame(out)
+
+
+def _covariate_label(term: str, labels: Labels) -> str:
+    var, _, value = term.partition("=")
+    if value:
+        return f"{labels.variable(var)} : {labels.value(var, value)}"
+    if var.endswith("_pre") and var[:-4] in labels.measures:
+        return f"{labels.measure(var[:-4])} (score initial)"
+    if var.endswith("_change") and var[:-7] in labels.measures:
+        return f"{labels.measure(var[:-7])} (évolution)"
+    return labels.variable(var)
+
+
+MODEL_SKIPPED = {
+    "quasi_separation": "séparation quasi complète",
+    "separation": "séparation complète",
+    "too_few_respondents": "trop peu de répondants",
+    "too_few_events": "trop peu d'événements",
+    "fit_failed": "échec de l'estimation",
+}
+
+
+def insertion_models(table: pd.DataFrame, programme: str, labels: Labels,
+                     alpha: float) -> tuple[pd.DataFrame, list[str]]:
+    """Average marginal effects (percentage points) of the background model, one row per
+    covariate and one column per outcome (« * » when p < alpha), and the list of outcomes
+    whose model was not fitted, with the reason."""
+    rows = insertion_rows(table)
+    ame = select(rows, programme=programme, indicator="ame", subgroup="covariate")
+    measures = _outcome_order(ame["measure"])
+    out = []
+    for term in pd.unique(ame["subgroup_value"]):
+        row = {"Covariable": _covariate_label(term, labels)}
+        for m in measures:
+            r = _one(ame, measure=m, subgroup_value=term)
+            row[INSERTION_SHORT.get(m, labels.measure(m))] = MISSING if r is None else cell(
+                r["estimate"],
+                lambda v, p=r["p_value"]: fmt_number(v, 1) + (
+                    " *" if not is_missing(p) and p < alpha else ""),
+                bool(r["suppressed"]))
+        out.append(row)
+    skipped = select(rows, programme=programme, indicator="model_skipped", subgroup="model",
+                     subgroup_value="background")
+    notes = [f"{labels.measure(r['measure'])} ({MODEL_SKIPPED.get(r['flag'], r['flag'])})"
+             for _, r in skipped.iterrows()]
+    return pd.DataFrame(out), notes
 
 
 def insertion_curve(table: pd.DataFrame, programme: str) -> pd.DataFrame:
@@ -762,29 +956,6 @@ def insertion_curve(table: pd.DataFrame, programme: str) -> pd.DataFrame:
         "at_risk": r["n"], "suppressed": r["suppressed"],
     }).dropna(subset=["time"])
     return out.sort_values(["measure", "time"], kind="stable").reset_index(drop=True)
-
-
-def insertion_other(table: pd.DataFrame, labels: Labels) -> pd.DataFrame:
-    """Every other insertion row (subgroup rates, models…), formatted, for a generic table."""
-    r = insertion_rows(table)
-    r = r[~((r["indicator"] == "rate") & (r["subgroup"] == "all")) & (r["subgroup"] != "month")]
-    rows = []
-    for _, x in r.iterrows():
-        secret = bool(x["suppressed"])
-        sub = ("Ensemble" if x["subgroup"] == "all" else
-               f"{labels.variable(x['subgroup'])} : {labels.value(x['subgroup'], x['subgroup_value'])}")
-        rows.append({
-            "Programme": labels.programme(x["programme"]),
-            "Indicateur": labels.measure(x["measure"]),
-            "Estimation": contract.INDICATORS.get(x["indicator"], x["indicator"])
-            if x["indicator"] not in INDICATOR_WORDS else INDICATOR_WORDS[x["indicator"]],
-            "Sous-groupe": sub,
-            "n": cell(x["n"], fmt_int, secret),
-            "Valeur": SECRET if secret else estimate_text(x["estimate"], x["unit"]),
-            "IC à 95 %": SECRET if secret else _ci_text(x["ci_low"], x["ci_high"], x["unit"]),
-            "p": cell(x["p_value"], lambda p: fmt_p(p, with_p=False), secret),
-        })
-    return pd.DataFrame(rows)
 
 
 #: Short French names of indicator codes for generic tables.
@@ -828,15 +999,18 @@ def attrition_table(table: pd.DataFrame, labels: Labels) -> pd.DataFrame:
                 "Programme": labels.programme(programme),
                 "Vagues": f"{labels.wave(o['wave_from'])} → {labels.wave(o['wave_to'])}",
                 "Effectif initial": cell(o["n"], fmt_int, bool(o["suppressed"])),
-                "Attrition globale": cell(o["estimate"], fmt_pct, bool(o["suppressed"])),
+                "Globale": cell(o["estimate"], fmt_pct, bool(o["suppressed"])),
                 "Participants": MISSING if part is None else
                 cell(part["estimate"], fmt_pct, bool(part["suppressed"])),
                 "Comparaison": MISSING if comp is None else
                 cell(comp["estimate"], fmt_pct, bool(comp["suppressed"])),
                 "Différentielle": MISSING if diff is None else
                 cell(diff["estimate"], fmt_pct, bool(diff["suppressed"])),
-                "Classe WWC": MISSING if diff is None else wwc_attrition_words(diff["flag"]),
-                "Covariables déséquilibrées": (
+                "WWC prudente": MISSING if diff is None else
+                wwc_attrition_class(diff["flag"], "cautious"),
+                "WWC optimiste": MISSING if diff is None else
+                wwc_attrition_class(diff["flag"], "optimistic"),
+                "Déséquilibres": (
                     f"{fmt_int(int(svl['flag'].str.contains('imbalance').sum()))} sur "
                     f"{fmt_int(int(svl['estimate'].notna().sum()))}" if len(svl) else MISSING),
             })
@@ -873,20 +1047,22 @@ def robustness_table(table: pd.DataFrame, labels: Labels,
             for measure in _ordered_measures(alt, labels, programme):
                 row = {"Programme": labels.programme(programme),
                        "Mesure": labels.measure(measure)}
-                for indicator, name in (("mean_change", "Paires complètes"),
-                                        ("ipw_mean_change", "Pondération IPW"),
-                                        ("lmm_change", "Modèle mixte")):
+                for indicator, name, n_name in (
+                        ("mean_change", "Paires complètes", "Paires"),
+                        ("ipw_mean_change", "Pondération IPW", None),
+                        ("lmm_change", "Modèle mixte", "Répondants")):
                     r = _one(base, measure=measure, indicator=indicator)
                     if r is None:
                         row[name] = MISSING
                         continue
                     secret = bool(r["suppressed"])
                     row[name] = SECRET if secret else (
-                        f"{fmt_number(r['estimate'])} {fmt_ci(r['ci_low'], r['ci_high'])}")
-                    row[f"n ({name.lower()})"] = cell(r["n"], fmt_int, secret)
+                        f"{fmt_number(r['estimate'])} {ci_nb(r['ci_low'], r['ci_high'])}")
+                    if n_name:  # IPW weighs the same pairs
+                        row[n_name] = cell(r["n"], fmt_int, secret)
                 rows.append(row)
-    cols = ["Programme", "Mesure", "Paires complètes", "n (paires complètes)",
-            "Pondération IPW", "Modèle mixte", "n (modèle mixte)"]
+    cols = ["Programme", "Mesure", "Paires complètes", "Paires", "Pondération IPW",
+            "Modèle mixte", "Répondants"]
     frame = pd.DataFrame(rows)
     return frame[[c for c in cols if c in frame.columns]] if len(frame) else frame
 
@@ -935,7 +1111,7 @@ def comparison_table(table: pd.DataFrame, labels: Labels) -> pd.DataFrame:
             "Évolution comparaison": MISSING if comp is None else
             cell(comp["estimate"], suppressed=bool(comp["suppressed"])),
             "Différence de différences [IC 95 %]": SECRET if secret else
-            f"{fmt_number(d['estimate'])} {fmt_ci(d['ci_low'], d['ci_high'])}",
+            f"{fmt_number(d['estimate'])} {ci_nb(d['ci_low'], d['ci_high'])}",
             "p": cell(d["p_value"], lambda p: fmt_p(p, with_p=False), secret),
             "Écart initial (g)": MISSING if base is None else
             cell(base["effect_size"], suppressed=bool(base["suppressed"])),

@@ -17,6 +17,7 @@ kernel's working directory too), so the executed notebook names no machine-speci
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -104,6 +105,8 @@ def report(
     from impact.render import execute_notebook, pdf_outline, render_report
 
     with stage_log(log_path, "report"):
+        for noisy in ("fontTools", "weasyprint"):  # one line per font table / layout step
+            logging.getLogger(noisy).setLevel(logging.WARNING)
         started = provenance.now_utc()
         t0 = time.perf_counter()
         programmes = list(programmes)
