@@ -43,3 +43,15 @@ def surveys_copy(tmp_path):
     target = tmp_path / "surveys"
     shutil.copytree(SURVEYS, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def example_run(tmp_path_factory):
+    """One real run of the whole workflow, report included, on the bundled example campaign,
+    in a scratch copy (tests that use it are in the xdist group "workflow": one run)."""
+    from tests.workflow_support import scratch_repo, snakemake
+
+    workdir = scratch_repo(tmp_path_factory.mktemp("run") / "repo")
+    done = snakemake(workdir)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
+    return workdir

@@ -16,15 +16,6 @@ from tests.workflow_support import REPO, scratch_repo, snakemake
 pytestmark = [pytest.mark.workflow, pytest.mark.xdist_group("workflow")]
 
 
-@pytest.fixture(scope="session")
-def example_run(tmp_path_factory):
-    """One real run of the whole workflow on the bundled example campaign."""
-    workdir = scratch_repo(tmp_path_factory.mktemp("run") / "repo")
-    done = snakemake(workdir)
-    assert done.returncode == 0, done.stderr[-5000:]
-    return workdir
-
-
 def test_row_accounting_identity(example_run):
     table = pd.read_csv(example_run / "results/validation/row_accounting.csv")
     totals = table[table["reason"].isna()].pivot_table(

@@ -87,7 +87,9 @@ def mcdonald_omega(items: pd.DataFrame) -> float:
         return float("nan")
     corr = np.corrcoef(x, rowvar=False)
     try:
-        fit = Factor(corr=corr, n_factor=1, method="ml", nobs=n).fit()
+        # statsmodels draws the EM starting loadings at random: a fixed generator makes ω
+        # byte-identical from one run to the next
+        fit = Factor(corr=corr, n_factor=1, method="ml", nobs=n).fit(rng=0)
     except (np.linalg.LinAlgError, ValueError):
         return float("nan")
     if not getattr(getattr(fit, "mle_retvals", None), "success", True):

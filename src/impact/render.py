@@ -44,6 +44,7 @@ __all__ = [
     "external_references",
     "html_to_pdf",
     "notebook_to_html",
+    "overflowing_boxes",
     "pdf_alt_texts",
     "pdf_outline",
     "pdf_page_count",
@@ -204,6 +205,31 @@ def _flatten(tree, out: list[str]) -> list[str]:
     return out
 
 
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", None) or []:
+        yield from _boxes(child)
+
+
+def overflowing_boxes(doc, tolerance: float = 2.0) -> list[tuple[int, str, float]]:
+    """Tables and images of a rendered WeasyPrint document that stick out of the right edge of
+    the page's content area by more than ``tolerance`` CSS px: (page number, "table" or
+    "image", excess). report.css clips them (``.exhibit-body { overflow: hidden }``), so
+    they would silently lose columns."""
+    out = []
+    for number, page in enumerate(doc.pages, 1):
+        root = page._page_box
+        right = root.content_box_x() + root.width
+        for box in _boxes(root):
+            name = type(box).__name__
+            kind = "table" if name == "TableBox" else "image" if "Replaced" in name else None
+            if kind:
+                excess = box.position_x + box.margin_width() - right
+                if excess > tolerance:
+                    out.append((number, kind, float(excess)))
+    return out
+
+
 @dataclass(frozen=True)
 class RenderResult:
     html: Path
@@ -232,6 +258,9 @@ def html_to_pdf(
     ).render(font_config=FontConfiguration(), pdf_tags=True)
     if fetcher.refused:
         raise ValueError(f"the report references external resources: {fetcher.refused[:5]}")
+    for page, kind, excess in overflowing_boxes(doc):
+        LOG.warning("page %d: a %s is wider than the text column by %.0f px (its right part "
+                    "is cut off in the PDF)", page, kind, excess)
     pdf_out.parent.mkdir(parents=True, exist_ok=True)
     # Font subsets are made by fontTools, which stamps each subset's `head.modified` with the
     # current time unless SOURCE_DATE_EPOCH is set (reproducible-builds convention): fix it

@@ -58,8 +58,8 @@ __all__ = [
     "comparison_table",
     "estimate_text",
     "flow_frame",
-    "group_rows",
     "forest_frame",
+    "group_rows",
     "imbalance_table",
     "ingest_table",
     "insertion_curve",
@@ -823,7 +823,8 @@ def insertion_definitions() -> dict[str, dict]:
         DEFINITIONS = {}
     out = {m: {"label": lab, "definition": ""} for m, lab in INSERTION_MEASURES.items()}
     for m, spec in DEFINITIONS.items():
-        out[m] = {"label": spec.get("label", m), "definition": spec.get("definition", "")}
+        out[m] = {"label": spec.get("label", m),  # Markdown code spans read as plain text
+                  "definition": str(spec.get("definition", "")).replace("`", "")}
     return out
 
 
@@ -999,18 +1000,16 @@ def attrition_table(table: pd.DataFrame, labels: Labels) -> pd.DataFrame:
                 "Programme": labels.programme(programme),
                 "Vagues": f"{labels.wave(o['wave_from'])} → {labels.wave(o['wave_to'])}",
                 "Effectif initial": cell(o["n"], fmt_int, bool(o["suppressed"])),
-                "Globale": cell(o["estimate"], fmt_pct, bool(o["suppressed"])),
-                "Participants": MISSING if part is None else
-                cell(part["estimate"], fmt_pct, bool(part["suppressed"])),
-                "Comparaison": MISSING if comp is None else
-                cell(comp["estimate"], fmt_pct, bool(comp["suppressed"])),
+                "Attrition": cell(o["estimate"], fmt_pct, bool(o["suppressed"])),
+                "Participants / comparaison": MISSING if part is None or comp is None else
+                f"{cell(part['estimate'], fmt_pct, bool(part['suppressed']))} / "
+                f"{cell(comp['estimate'], fmt_pct, bool(comp['suppressed']))}",
                 "Différentielle": MISSING if diff is None else
                 cell(diff["estimate"], fmt_pct, bool(diff["suppressed"])),
-                "WWC prudente": MISSING if diff is None else
-                wwc_attrition_class(diff["flag"], "cautious"),
-                "WWC optimiste": MISSING if diff is None else
-                wwc_attrition_class(diff["flag"], "optimistic"),
-                "Déséquilibres": (
+                "Classe WWC (prudente / optimiste)": MISSING if diff is None else
+                f"{wwc_attrition_class(diff['flag'], 'cautious')} / "
+                f"{wwc_attrition_class(diff['flag'], 'optimistic')}",
+                "Covariables déséquilibrées": (
                     f"{fmt_int(int(svl['flag'].str.contains('imbalance').sum()))} sur "
                     f"{fmt_int(int(svl['estimate'].notna().sum()))}" if len(svl) else MISSING),
             })

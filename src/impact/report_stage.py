@@ -70,6 +70,18 @@ def demo_key_used(ingest_reports: Sequence[str | Path]) -> bool:
     return False
 
 
+def _keep_failed(notebook: str, log_path: str | None) -> str | None:
+    """Copy the executed notebook of a failed run next to the log (Snakemake deletes the
+    outputs of a failed job)."""
+    import shutil
+
+    if not log_path or not Path(notebook).is_file():
+        return None
+    target = Path(log_path).with_name(Path(notebook).stem + "_failed.ipynb")
+    shutil.copyfile(notebook, target)
+    return str(target)
+
+
 def report(
     *,
     template: str,
@@ -154,9 +166,15 @@ def report(
             "data_docs_link": os.path.relpath(data_docs, Path(html).parent),
         }
         t1 = time.perf_counter()
-        executed = execute_notebook(Path(template), Path(notebook), parameters,
-                                    kernel_name=kernel or kernel_name(), cwd=Path.cwd(),
-                                    timeout=timeout)
+        try:
+            executed = execute_notebook(Path(template), Path(notebook), parameters,
+                                        kernel_name=kernel or kernel_name(), cwd=Path.cwd(),
+                                        timeout=timeout)
+        except Exception as exc:  # papermill's error names the failing cell: keep it in the log
+            kept = _keep_failed(notebook, log_path)
+            log.error("the report notebook failed%s: %s",
+                      f" (executed notebook with the error: {kept})" if kept else "", exc)
+            raise
         log.info("notebook executed in %.1f s", time.perf_counter() - t1)
         t2 = time.perf_counter()
         result = render_report(executed, Path(html), Path(pdf), title=title,

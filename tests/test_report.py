@@ -1,0 +1,533 @@
+"""The report « Impact ITIP »: table shaping, provenance, and the real report rule.
+
+Unit tests (fast) cover :mod:`impact.report_data` and :mod:`impact.provenance`. The
+integration tests run the whole workflow once, in a scratch copy of the repository (module
+fixture ``run``: about 45 s for the pipeline and 30 s for the report), then check the report
+rule's outputs: HTML and PDF, their chapters and page count, French number format, the notes
+of every exhibit, suppressed cells, provenance checksums, the synthetic-data banner, and that
+editing the notebook template re-runs the report rule only.
+
+Number format check — deliberate exclusions: annexes D (software versions), E (checksums) and
+F (the run's configuration, verbatim YAML) reproduce machine-readable values (« 3.11.2 »,
+« alpha: 0.05 »); they are the last sections of the report and the check stops at the heading
+of annex D. The cover's pipeline version (« 0.1.0 », element ``.version``) is excluded too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from impact import contract, provenance
+from impact import report_data as rd
+from impact.formatting import MISSING, NNBSP, SECRET
+from tests.workflow_support import snakemake
+
+pytestmark = pytest.mark.filterwarnings("ignore:HarfBuzz-Subset:DeprecationWarning")
+
+CHAPTERS = ["Synthèse", "Contexte et questions d'évaluation", "Données et méthode",
+            "Résultats par programme", "Insertion professionnelle", "Robustesse", "Limites",
+            "Annexes"]
+MACHINE_READABLE = "D. Versions des logiciels"  # first section excluded from the number check
+DECIMAL_POINT = re.compile(r"\d\.\d")
+DEMO = "données synthétiques de démonstration"
+
+
+# ======================================================================== unit: report_data
+
+
+def _rows(**common):
+    def make(records):
+        return contract.tidy([{**common, **r} for r in records])
+    return make
+
+
+@pytest.fixture(scope="module")
+def labels():
+    root = Path(__file__).resolve().parents[1] / "surveys"
+    books = {p: root / p / "codebook.yaml"
+             for p in ("cordee", "semaines_apprenantes", "industrie_transition")}
+    return rd.load_labels(root / "instrument.yaml", books)
+
+
+def test_labels_come_from_instrument_and_codebooks(labels):
+    assert labels.programme("cordee") == "Cordée de la Réussite « VRAI »"
+    assert labels.programme("pooled").startswith("Ensemble")
+    assert labels.measure("image") == "Image de l'industrie"
+    assert labels.item("image_3").endswith("(item inversé)")
+    assert labels.value("gender", "F") == "Femme / fille"
+    assert labels.response_labels("cordee")[4] == "Tout à fait d'accord"
+    assert labels.has_comparison("cordee") and not labels.has_comparison("industrie_transition")
+    assert labels.measure("positive_exit")  # insertion outcomes are labelled too
+
+
+def _change_rows(suppressed_gender_x=True):
+    make = _rows(programme="cordee", wave_from="pre", wave_to="post", unit="points")
+    recs = []
+    for m, change in (("image", 0.25), ("interest", 0.24)):
+        recs += [
+            dict(measure=m, indicator="mean_change", subgroup="all", n=697, estimate=change,
+                 ci_low=change - 0.05, ci_high=change + 0.05, effect_size=0.43, es_type="d_z",
+                 p_value=1e-9, p_adjusted=1e-8, adjustment="holm:programme"),
+            dict(measure=m, indicator="g_av", subgroup="all", n=697, estimate=0.3,
+                 effect_size=0.3, es_type="g_av", ci_low=0.2, ci_high=0.4, unit="sd"),
+            dict(measure=m, indicator="pair_mean", subgroup="all", wave_to="", n=697,
+                 estimate=2.2),
+            dict(measure=m, indicator="pair_mean", subgroup="all", wave_from="post",
+                 wave_to="", n=697, estimate=2.45),
+        ]
+        for value, n in (("F", 311), ("M", 368), ("X", 4)):
+            secret = value == "X" and suppressed_gender_x
+            recs += [dict(measure=m, indicator=ind, subgroup="gender", subgroup_value=value,
+                          n=np.nan if secret else n, estimate=np.nan if secret else 0.3,
+                          effect_size=np.nan if secret else 0.3, es_type=es,
+                          suppressed=secret)
+                     for ind, es in (("mean_change", "d_z"), ("g_av", "g_av"))]
+        recs.append(dict(measure=m, indicator="interaction_test", subgroup="gender", n=683,
+                         statistic=1.2, p_value=0.3))
+    return make(recs)
+
+
+def test_change_table_gathers_rows_in_codebook_order(labels):
+    table = rd.change_table(_change_rows(), "cordee", labels, "pre", "post")
+    assert list(table["measure"]) == ["image", "interest"]
+    first = table.iloc[0]
+    assert (first["n"], first["mean_pre"], first["mean_post"]) == (697, 2.2, 2.45)
+    assert first["g_av"] == 0.3 and first["p_adjusted"] == 1e-8
+    assert not table["suppressed"].any()
+
+
+def test_subgroup_table_shows_s_for_suppressed_cells(labels):
+    table = rd.subgroup_table(_change_rows(), "cordee", labels, ["gender"], "pre", "post")
+    x = table[table["Modalité"] == labels.value("gender", "X")].iloc[0]
+    assert x["Paires"] == SECRET
+    assert x[labels.measure("image")] == SECRET and x[labels.measure("interest")] == SECRET
+    f = table[table["Modalité"] == labels.value("gender", "F")].iloc[0]
+    assert f["Paires"] == "311" and f[labels.measure("image")] == "0,30"
+    test = table[table["Modalité"] == "p du test d'interaction"].iloc[0]
+    assert test[labels.measure("image")] == "0,300"
+
+
+def test_group_rows_make_headings_that_notes_render(labels):
+    from impact import notes
+
+    frame = pd.DataFrame({"Programme": ["A", "A", "B"], "Mesure": ["x", "y", "x"],
+                          "Valeur": ["1", "", "3"]})
+    grouped = rd.group_rows(frame, "Programme")
+    assert grouped.to_dict("list") == {"Mesure": ["A", "x", "y", "B", "x"],
+                                       "Valeur": ["", "1", MISSING, "", "3"]}
+    html = notes.table_html(grouped)
+    assert html.count('class="group-row"') == 2 and 'colspan="2"' in html
+    assert '<th scope="col" class="num">Valeur</th>' in html  # headings ignored for alignment
+
+
+def test_natural_order_of_subgroup_values():
+    values = ["Session 10 – Besançon", "Session 2 – Belfort", "50 ans ou plus", "25-34 ans",
+              "moins de 25 ans", "Semaine du 08/12/2025 – Dijon",
+              "Semaine du 13/10/2025 – Belfort"]
+    ordered = sorted(values, key=rd.natural_key)
+    assert ordered.index("Semaine du 13/10/2025 – Belfort") < ordered.index(
+        "Semaine du 08/12/2025 – Dijon")
+    assert ordered.index("moins de 25 ans") < ordered.index("25-34 ans") < ordered.index(
+        "50 ans ou plus")
+    assert ordered.index("Session 2 – Belfort") < ordered.index("Session 10 – Besançon")
+
+
+def test_flow_frame_totals_and_reasons(labels):
+    acc = pd.DataFrame([
+        ("cordee", "pre", "read", "", 100), ("cordee", "pre", "kept", "", 80),
+        ("cordee", "pre", "excluded", "", 5), ("cordee", "pre", "excluded", "no_consent", 5),
+        ("cordee", "pre", "quarantined", "", 15), ("cordee", "pre", "quarantined", "speeder", 10),
+        ("cordee", "pre", "quarantined", "incomplete", 8),
+        ("cordee", "post", "read", "", 60), ("cordee", "post", "kept", "", 60),
+        ("cordee", "post", "excluded", "", 0), ("cordee", "post", "quarantined", "", 0),
+    ], columns=["programme", "wave", "outcome", "reason", "rows"])
+    quality = {"cordee": pd.DataFrame({"wave_from": ["pre", "all"], "wave_to": ["post", "all"],
+                                       "links": [55, 55]})}
+    flow = rd.flow_frame(acc, _change_rows(), quality, labels, {"cordee": ["pre", "post"]})
+    totals = flow[flow["reason"] == ""].set_index("stage")["n"].to_dict()
+    assert totals == {"read": 160, "excluded": 5, "quarantined": 15, "kept": 140,
+                      "linked": 55, "analysed": 697}
+    assert set(flow.loc[flow["stage"] == "quarantined", "reason"]) == {
+        "", "réponse trop rapide", "questionnaire incomplet"}
+    from impact import figures
+    fig, alt = figures.sample_flow(flow, programme_labels={"cordee": "Cordée"})
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "n = 15" in "\n".join(texts) and any("motifs cumulables" in t for t in texts)
+    assert "140 conservées" in alt
+
+
+def test_key_effects_and_wwc_words(labels):
+    make = _rows(wave_from="pre", wave_to="post", indicator="g_av", subgroup="all",
+                 es_type="g_av", unit="sd")
+    table = make([dict(programme="cordee", measure="image", n=697, effect_size=0.3),
+                  dict(programme="industrie_transition", measure="transition", n=211,
+                       effect_size=0.59),
+                  dict(programme="cordee", measure="knowledge", n=np.nan, suppressed=True)])
+    key = rd.key_effects_table(table, labels, ["cordee", "industrie_transition"])
+    row = key.set_index("Mesure")
+    assert row.loc["Image de l'industrie", labels.programme("cordee")] == "0,30 (faible)"
+    assert row.loc["Image de l'industrie", labels.programme("industrie_transition")] == \
+        rd.NOT_MEASURED
+    assert row.loc[labels.measure("knowledge"), labels.programme("cordee")] == SECRET
+    assert rd.wwc_attrition_class("wwc_cautious_high;wwc_optimistic_low", "cautious") == "élevée"
+    assert rd.wwc_attrition_class("wwc_cautious_high;wwc_optimistic_low", "optimistic") == \
+        "faible"
+    assert rd.wwc_equivalence_words("wwc_adjustment_required").startswith("équivalence sous")
+
+
+def test_insertion_shaping(labels):
+    make = _rows(programme="semaines_apprenantes", wave_from="followup")
+    table = make([
+        dict(measure="employment", indicator="rate", subgroup="all", n=88, estimate=0.44,
+             ci_low=0.34, ci_high=0.55, unit="proportion"),
+        dict(measure="employment", indicator="rate_worst_case", subgroup="all", n=129,
+             estimate=0.30, unit="proportion"),
+        dict(measure="employment", indicator="rate_best_case", subgroup="all", n=129,
+             estimate=0.62, unit="proportion"),
+        dict(measure="employment", indicator="rate", subgroup="gender", subgroup_value="X",
+             suppressed=True, unit="proportion"),
+        dict(measure="employment", indicator="ame", subgroup="covariate",
+             subgroup_value="gender=F", wave_from="pre", wave_to="followup", n=88,
+             estimate=0.75, p_value=0.9, unit="percentage_points"),
+        dict(measure="qualifying_training", indicator="model_skipped", subgroup="model",
+             subgroup_value="background", n=88, estimate=14, flag="quasi_separation"),
+        *[dict(measure="employment", indicator="km_in_employment", subgroup="month",
+               subgroup_value=str(t), wave_from="post", n=80 - 10 * t, estimate=0.1 * t,
+               ci_low=0.05 * t, ci_high=0.15 * t, unit="proportion") for t in range(4)],
+    ])
+    rates = rd.insertion_rates(table, labels)
+    assert rates.iloc[0][["n", "estimate", "cohort", "worst", "best"]].tolist() == \
+        [88, 0.44, 129, 0.30, 0.62]
+    sub = rd.insertion_subgroups(table, "semaines_apprenantes", labels, ["gender"])
+    assert sub.iloc[0]["Répondants"] == SECRET and sub.iloc[0]["Emploi"] == SECRET
+    models, skipped = rd.insertion_models(table, "semaines_apprenantes", labels, 0.05)
+    assert models.iloc[0]["Covariable"] == "Genre : Femme / fille"
+    assert models.iloc[0]["Emploi"] == "0,8"
+    assert skipped == [f"{labels.measure('qualifying_training')} (séparation quasi complète)"]
+    curve = rd.insertion_curve(table, "semaines_apprenantes")
+    assert curve["time"].tolist() == [0, 1, 2, 3] and curve["at_risk"].tolist() == [80, 70, 60,
+                                                                                    50]
+    assert rd.insertion_rows(table.iloc[:0]).empty
+
+
+def test_estimate_and_interval_texts():
+    assert rd.estimate_text(0.125, "proportion") == "12,5\u00a0%"
+    assert rd.estimate_text(3, "count") == "3"
+    assert rd.estimate_text(-1.25, "percentage_points") == f"\u22121,3{NNBSP}pt"
+    assert rd.ci_nb(0.1, 0.3) == f"[0,10{NNBSP};\u00a00,30]"  # never breaks inside
+    assert rd.magnitude_text(0.52, "g_av") == "0,52 (moyen)"
+
+
+# ======================================================================== unit: provenance
+
+
+def test_git_state_outside_a_repository(tmp_path):
+    state = provenance.git_state(tmp_path)
+    assert state["commit"] is None and state["dirty"] is None
+    assert state["note"] in ("not a git repository", "git is not installed")
+
+
+def test_provenance_detects_a_changed_export(tmp_path):
+    surveys = tmp_path / "surveys"
+    (surveys / "p").mkdir(parents=True)
+    export = surveys / "p" / "pre.csv"
+    export.write_text("a;b\n1;2\n")
+    ingest = tmp_path / "pre.json"
+    ingest.write_text(json.dumps({"file": "p/pre.csv", "programme": "p", "wave": "pre",
+                                  "rows_read": 1, "pseudonym_key": "demo",
+                                  "sha256": provenance.sha256_file(export)}))
+    for name in ("codebook.yaml", "instrument.yaml", "config.yaml", "simulation.yaml"):
+        (tmp_path / name).write_text("seed: 7\n")
+    kwargs = dict(exports=[export], surveys_dir=surveys, ingest_reports=[ingest],
+                  codebooks=[tmp_path / "codebook.yaml"],
+                  instrument=tmp_path / "instrument.yaml",
+                  config_files=[tmp_path / "config.yaml"],
+                  simulation=tmp_path / "simulation.yaml", synthetic=True, repo_dir=tmp_path)
+    record = provenance.build(**kwargs)
+    assert record["mismatches"] == [] and record["simulation_seed"] == 7
+    assert record["pseudonym_key"] == "demo"
+    assert {e["role"] for e in record["inputs"]} == {"export", "codebook", "instrument",
+                                                     "config", "simulation"}
+    assert record["packages"]["pandas"] == pd.__version__
+    export.write_text("a;b\n1;3\n")
+    assert provenance.build(**kwargs)["mismatches"] == [export.as_posix()]
+    done = provenance.finish(record, [export])
+    assert done["finished_at"] >= done["started_at"]
+    assert done["outputs"][0]["sha256"] == hashlib.sha256(export.read_bytes()).hexdigest()
+
+
+def test_overflow_detector_finds_a_table_wider_than_the_page():
+    import weasyprint
+
+    from impact.render import overflowing_boxes
+
+    wide = ("<html><body><table style='white-space: nowrap'><tr>"
+            + "<td>colonne très large</td>" * 30 + "</tr></table></body></html>")
+    narrow = "<html><body><table><tr><td>ok</td></tr></table></body></html>"
+    assert overflowing_boxes(weasyprint.HTML(string=wide).render())[0][:2] == (1, "table")
+    assert overflowing_boxes(weasyprint.HTML(string=narrow).render()) == []
+
+
+# ======================================================================== the real report rule
+
+
+@pytest.fixture(scope="module")
+def run(example_run):
+    """The whole workflow, report included, on the bundled example campaign (shared run)."""
+    return example_run
+
+
+@pytest.fixture(scope="module")
+def html(run):
+    text = (run / "results/report/impact_itip.html").read_text(encoding="utf-8")
+    return text, BeautifulSoup(text, "html.parser")
+
+
+@pytest.fixture(scope="module")
+def pdf_text(run):
+    from impact.render import pdf_text
+
+    return pdf_text(run / "results/report/impact_itip.pdf")
+
+
+@pytest.fixture(scope="module")
+def indicators(run):
+    paths = sorted((run / "results/indicators").glob("*.csv"))
+    return rd.load_indicators(paths)
+
+
+def pytestmark_workflow(test):
+    return pytest.mark.xdist_group("workflow")(pytest.mark.workflow(test))
+
+
+@pytestmark_workflow
+def test_outputs_exist_and_html_is_self_contained(run, html):
+    from impact.render import external_references
+
+    report = run / "results/report"
+    for name in ("impact_itip.html", "impact_itip.pdf", "impact_itip.ipynb"):
+        assert (report / name).stat().st_size > 10_000, name
+    assert (report / "impact_itip.pdf").read_bytes().startswith(b"%PDF-")
+    text, soup = html
+    assert external_references(text) == [] and soup.find("script") is None
+    assert soup.find("html")["lang"] == "fr"
+    assert "import " not in text and "notes.table(" not in text  # code hidden
+    executed = json.loads((report / "impact_itip.ipynb").read_text(encoding="utf-8"))
+    tags = [c["metadata"].get("tags", []) for c in executed["cells"]]
+    assert ["injected-parameters"] in tags  # papermill's parameters kept for audit
+    errors = [o for c in executed["cells"] for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert errors == []
+    log = (run / "logs/report/report.log").read_text(encoding="utf-8")
+    assert "wider than the text column" not in log  # no table or figure is cut off
+    assert (run / "benchmarks/report/report.tsv").is_file()
+
+
+@pytestmark_workflow
+def test_pdf_chapters_and_page_count(run):
+    from impact.render import pdf_outline, pdf_page_count
+
+    pdf = run / "results/report/impact_itip.pdf"
+    outline = pdf_outline(pdf)
+    for heading in CHAPTERS + ["Flux de l'échantillon", "Validation des données",
+                               "Mesures et fiabilité", "Vue d'ensemble", "Attrition",
+                               "Groupe de comparaison", "A. Définitions", MACHINE_READABLE,
+                               "E. Empreintes des fichiers d'entrée",
+                               "F. Configuration de l'exécution"]:
+        assert heading in outline, heading
+    chapters = [h for h in outline if h in CHAPTERS]
+    assert chapters == CHAPTERS  # in this order
+    for label in ("Cordée de la Réussite « VRAI »", "Semaines Apprenantes",
+                  "L'industrie en Transition"):
+        assert label in outline
+    assert 15 <= pdf_page_count(pdf) <= 60
+
+
+def _text_before_annex_d(soup: BeautifulSoup) -> str:
+    soup = BeautifulSoup(str(soup), "html.parser")
+    for tag in soup.find_all(["style", "script"]) + soup.select(".version"):
+        tag.decompose()
+    text = soup.get_text(" ")
+    cut = text.find(MACHINE_READABLE)
+    assert cut > 0
+    return text[:cut]
+
+
+@pytestmark_workflow
+def test_no_decimal_point_in_the_text(html, pdf_text, run):
+    _, soup = html
+    text = _text_before_annex_d(soup)
+    assert not [text[max(0, m.start() - 40):m.end() + 20]
+                for m in DECIMAL_POINT.finditer(text)]
+    alts = [img["alt"] for img in soup.find_all("img")]
+    assert not [a for a in alts if DECIMAL_POINT.search(a)]
+    # the PDF, up to annex D, without the cover's pipeline version
+    version = json.loads((run / "results/provenance.json").read_text())["packages"][
+        "impact-itip"]
+    body = pdf_text[:pdf_text.rfind(MACHINE_READABLE)].replace(version, "")
+    assert not [body[max(0, m.start() - 40):m.end() + 20]
+                for m in DECIMAL_POINT.finditer(body)]
+    assert re.search(r"\d,\d", body) and "< 0,001" in body.replace("\u00a0", " ")
+
+
+@pytestmark_workflow
+def test_every_exhibit_is_numbered_with_its_three_notes(html):
+    from impact.notes import exhibits_in
+
+    text, soup = html
+    exhibits = soup.find_all("figure", class_="exhibit")
+    assert len(exhibits) >= 30
+    for kind in ("table", "figure"):
+        numbers = [int(e["number"]) for e in exhibits_in(text) if e["kind"] == kind]
+        assert numbers == list(range(1, len(numbers) + 1)), kind
+    for ex in exhibits:
+        for cls in ("lecture", "champ", "source"):
+            note = ex.find("p", class_=cls)
+            assert note is not None and len(note.get_text(strip=True)) > 15, (ex["id"], cls)
+        if ex["data-kind"] == "figure":
+            img = ex.find("img")
+            assert img["src"].startswith("data:image/") and len(img["alt"]) > 40
+        if ex.find(string=SECRET) is not None:
+            assert ex.find("p", class_="secret") is not None, ex["id"]
+
+
+@pytestmark_workflow
+def test_suppressed_cells_read_s(run, html, indicators):
+    """Every suppressed subgroup estimate shown in a subgroup table reads « s. »."""
+    _, soup = html
+    labels = rd.load_labels(run / "surveys/instrument.yaml", {})
+    secret = indicators[indicators["suppressed"] & (indicators["indicator"] == "g_av")
+                        & indicators["subgroup"].isin(["gender", "audience", "site"])]
+    assert len(secret) > 0  # the example campaign has suppressed cells
+    checked = 0
+    for programme, rows in secret.groupby("programme"):
+        book = run / f"surveys/{programme}/codebook.yaml"
+        plabel = yaml.safe_load(book.read_text())["label"] if book.is_file() else programme
+        title = f"Évolution par sous-groupe (g_av) — {plabel}"
+        exhibit = next(e for e in soup.find_all("figure", class_="exhibit")
+                       if e.find(class_="exhibit-name").get_text() == title)
+        table = exhibit.find("table")
+        heads = [th.get_text() for th in table.find("thead").find_all("th")]
+        body = {tr.find_all("td")[0].get_text(): [td.get_text() for td in tr.find_all("td")]
+                for tr in table.find("tbody").find_all("tr") if tr.find("td")}
+        for _, r in rows.iterrows():
+            cells = body[labels.value(r["subgroup"], r["subgroup_value"])]
+            assert cells[heads.index(labels.measure(r["measure"]))] == SECRET
+            checked += 1
+        assert exhibit.find("p", class_="secret") is not None
+    assert checked == len(secret)
+    # and no published table carries a number in a suppressed row
+    numbers = indicators.loc[indicators["suppressed"], contract.NUMERIC]
+    assert numbers.isna().all().all()
+
+
+@pytestmark_workflow
+def test_provenance_hashes_every_export(run):
+    record = json.loads((run / "results/provenance.json").read_text(encoding="utf-8"))
+    config = yaml.safe_load((run / "config/config.yaml").read_text())
+    exports = {e["path"]: e for e in record["inputs"] if e["role"] == "export"}
+    expected = 0
+    for programme, spec in config["programmes"].items():
+        book = yaml.safe_load((run / f"surveys/{programme}/codebook.yaml").read_text())
+        for wave in spec["waves"]:
+            path = f"surveys/{programme}/{book['waves'][wave]['file']}"
+            entry = exports[path]
+            digest = hashlib.sha256((run / path).read_bytes()).hexdigest()
+            assert entry["sha256"] == digest == entry["ingest_sha256"]
+            report = json.loads((run / f"results/interim/{programme}/{wave}.json").read_text())
+            assert report["sha256"] == digest
+            expected += 1
+    assert len(exports) == expected == 8
+    roles = {e["role"] for e in record["inputs"]}
+    assert {"codebook", "instrument", "config", "simulation", "table"} <= roles
+    for e in record["inputs"] + record["outputs"]:
+        assert e["sha256"] == hashlib.sha256((run / e["path"]).read_bytes()).hexdigest()
+    assert record["mismatches"] == []
+    assert record["git"]["commit"] is None and record["git"]["note"]  # scratch copy: no git
+    seed = yaml.safe_load((run / "surveys/simulation.yaml").read_text())["seed"]
+    assert record["synthetic"] is True and record["simulation_seed"] == seed
+    assert record["pseudonym_key"] == "demo"
+    assert record["packages"]["weasyprint"] and record["python"]
+    assert record["started_at"] <= record["finished_at"]
+    assert {Path(e["path"]).name for e in record["outputs"]} == {
+        "impact_itip.html", "impact_itip.pdf", "impact_itip.ipynb"}
+
+
+@pytestmark_workflow
+def test_synthetic_data_banner(html, pdf_text):
+    _, soup = html
+    banner = soup.select_one(".cover .demo-banner")
+    assert banner is not None and DEMO in banner.get_text().lower()
+    sources = [p.get_text() for p in soup.find_all("p", class_="source")]
+    assert sources and all(DEMO in s for s in sources)
+    assert DEMO in pdf_text.lower()
+
+
+@pytestmark_workflow
+def test_links_to_the_data_docs(run, html):
+    _, soup = html
+    links = [a["href"] for a in soup.find_all("a", href=True)]
+    assert "../validation/data_docs/index.html" in links
+    assert (run / "results/report/../validation/data_docs/index.html").is_file()
+
+
+@pytestmark_workflow
+def test_insertion_section_follows_the_tables(indicators, html):
+    _, soup = html
+    titles = [t.get_text() for t in soup.find_all(class_="exhibit-name")]
+    if rd.insertion_rates(indicators, rd.Labels()).empty:
+        assert "pas d'indicateur d'insertion" in soup.get_text()
+    else:
+        assert "Situation des demandeurs d'emploi à l'enquête de suivi" in titles
+
+
+@pytestmark_workflow
+def test_without_insertion_rows_the_notebook_says_so(run, tmp_path):
+    """The template runs on tables without any insertion row (papermill only, no PDF)."""
+    from impact.render import execute_notebook
+    from impact.report_stage import kernel_name
+
+    tables = []
+    for path in sorted((run / "results/indicators").glob("*.csv")):
+        table = contract.read_csv(path)
+        table = table[~table["measure"].isin(list(rd.insertion_definitions())
+                                             + ["followup", "situation"])]
+        contract.write_csv(table, tmp_path / path.name)
+        tables.append(str(tmp_path / path.name))
+    executed = execute_notebook(
+        run / "workflow/notebooks/impact_itip.ipynb", tmp_path / "out.ipynb",
+        {"indicator_tables": [t for t in tables if not t.endswith("pooled.csv")],
+         "pooled_table": str(tmp_path / "pooled.csv"), "report_date": "2026-11-29"},
+        kernel_name=kernel_name(), cwd=run, timeout=300)
+    cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    outputs = json.dumps([c.get("outputs", []) for c in cells], ensure_ascii=False)
+    assert "pas d'indicateur d'insertion" in outputs
+    assert "Situation des demandeurs d'emploi" not in outputs
+
+
+@pytestmark_workflow
+def test_editing_the_template_reruns_only_the_report(run):
+    template = run / "workflow/notebooks/impact_itip.ipynb"
+    original = template.read_bytes()
+    try:
+        nb = json.loads(original)
+        nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": ["Ajout."]})
+        template.write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
+        dry = snakemake(run, "--dry-run")
+        assert dry.returncode == 0, dry.stderr[-3000:]
+        stats = re.search(r"Job stats:\n(.*?)\n\n", dry.stdout + dry.stderr, re.S).group(1)
+        jobs = {line.split()[0] for line in stats.splitlines()[2:] if line.strip()}
+        assert jobs == {"report", "all", "total"}, stats
+    finally:
+        template.write_bytes(original)
+        shutil.copystat(run / "Snakefile", template)  # nothing newer than before
