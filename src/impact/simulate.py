@@ -436,7 +436,7 @@ def wave_answers(p: ProgrammeSpec, persons: pd.DataFrame, wave: str, instrument:
         started = started.where(started < submitted)
         answers["situation_start"] = started.dt.normalize().to_numpy()
     answers = pd.concat([answers, _typed_codes(p, people, wave, rng)], axis=1)
-    _avoid_code_collisions(answers, people)
+    _avoid_code_collisions(answers, people, [v for v in ("gender", "age") if v in spec.columns])
     _identifiers(answers, rng)
     return answers.sort_values("submitted_at", kind="stable").reset_index(drop=True)
 
@@ -531,12 +531,15 @@ def _typed_codes(p: ProgrammeSpec, people: pd.DataFrame, wave: str,
     return pd.DataFrame({"code_mother": mother, "code_month": month, "code_town": town})
 
 
-def _avoid_code_collisions(answers: pd.DataFrame, people: pd.DataFrame) -> None:
-    """Two persons of a wave must not share code, site, gender and age (see _true_codes).
+def _avoid_code_collisions(answers: pd.DataFrame, people: pd.DataFrame,
+                           asked: list[str]) -> None:
+    """Two persons of a wave must not share their code, site and the background the wave asks
+    (``asked``: gender and age where the questionnaire has them; see _true_codes).
 
-    A slip can turn one person's code into another's, or a birthday can make two ages equal;
-    such rows would be indistinguishable from a resubmission, so the slip (then the birthday)
-    is undone for them.
+    A slip can turn one person's code into another's, a birthday can make two ages equal, and
+    a wave that does not ask gender and age cannot tell two people with the same code apart;
+    such rows would be indistinguishable from a resubmission, so the slip (then the birthday,
+    then the code itself) is undone or redrawn for them.
     """
     from impact.pseudonym import normalise_code
 
@@ -546,16 +549,22 @@ def _avoid_code_collisions(answers: pd.DataFrame, people: pd.DataFrame) -> None:
         "code_month": people["birth_month"].astype(str).str.zfill(2),
         "code_town": people["birth_town"].str.replace("-", "").map(_ascii).str[-2:].str.upper(),
     })
-    for fix in ("code", "age"):
-        key = (normalise_code(answers[list(parts)], parts)["code"].astype(str) + "|"
-               + answers["site"] + "|" + answers["gender"] + "|" + answers["age"].astype(str))
+    for fix in ("code", "age", "month", "month", "month"):
+        key = normalise_code(answers[list(parts)], parts)["code"].astype(str) + "|" + \
+            answers["site"]
+        for column in asked:
+            key = key + "|" + answers[column].astype(str)
         clash = key.duplicated(keep=False).to_numpy()
         if not clash.any():
             return
         if fix == "code":
             answers.loc[clash, list(parts)] = true.loc[clash].to_numpy()
-        else:
+        elif fix == "age":
             answers.loc[clash, "age"] = people.loc[clash, "age"].to_numpy()
+        else:  # same code for two people: the later of them typed another birth month
+            later = key.duplicated(keep="first").to_numpy()
+            month = answers.loc[later, "code_month"].astype(str).str.extract(r"(\d+)")[0]
+            answers.loc[later, "code_month"] = (month.astype(int) % 12 + 1).map("{:02d}".format)
 
 
 def _ascii(text: str) -> str:
