@@ -1,11 +1,10 @@
 """The report « Impact ITIP »: table shaping, provenance, and the real report rule.
 
-Unit tests (fast) cover :mod:`impact.report_data` and :mod:`impact.provenance`. The
-integration tests run the whole workflow once, in a scratch copy of the repository (module
-fixture ``run``: about 45 s for the pipeline and 30 s for the report), then check the report
-rule's outputs: HTML and PDF, their chapters and page count, French number format, the notes
-of every exhibit, suppressed cells, provenance checksums, the synthetic-data banner, and that
-editing the notebook template re-runs the report rule only.
+Unit tests (fast) of :mod:`impact.report_data` and :mod:`impact.provenance`. The report
+rule's real outputs are checked in ``tests/test_example_run.py`` (the shared workflow run):
+HTML and PDF, their chapters and page count, French number format, the notes of every
+exhibit, suppressed cells, provenance checksums, the synthetic-data banner, and that editing
+the notebook template re-runs the report rule only.
 
 Number format check — deliberate exclusions: annexes D (software versions), E (checksums) and
 F (the run's configuration, verbatim YAML) reproduce machine-readable values (« 3.11.2 »,
@@ -18,19 +17,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
-from bs4 import BeautifulSoup
 
 from impact import contract, provenance
 from impact import report_data as rd
 from impact.formatting import MISSING, NNBSP, SECRET
-from tests.workflow_support import snakemake
 
 pytestmark = pytest.mark.filterwarnings("ignore:HarfBuzz-Subset:DeprecationWarning")
 
@@ -276,258 +271,3 @@ def test_overflow_detector_finds_a_table_wider_than_the_page():
     narrow = "<html><body><table><tr><td>ok</td></tr></table></body></html>"
     assert overflowing_boxes(weasyprint.HTML(string=wide).render())[0][:2] == (1, "table")
     assert overflowing_boxes(weasyprint.HTML(string=narrow).render()) == []
-
-
-# ======================================================================== the real report rule
-
-
-@pytest.fixture(scope="module")
-def run(example_run):
-    """The whole workflow, report included, on the bundled example campaign (shared run)."""
-    return example_run
-
-
-@pytest.fixture(scope="module")
-def html(run):
-    text = (run / "results/report/impact_itip.html").read_text(encoding="utf-8")
-    return text, BeautifulSoup(text, "html.parser")
-
-
-@pytest.fixture(scope="module")
-def pdf_text(run):
-    from impact.render import pdf_text
-
-    return pdf_text(run / "results/report/impact_itip.pdf")
-
-
-@pytest.fixture(scope="module")
-def indicators(run):
-    paths = sorted((run / "results/indicators").glob("*.csv"))
-    return rd.load_indicators(paths)
-
-
-def pytestmark_workflow(test):
-    return pytest.mark.xdist_group("workflow")(pytest.mark.workflow(test))
-
-
-@pytestmark_workflow
-def test_outputs_exist_and_html_is_self_contained(run, html):
-    from impact.render import external_references
-
-    report = run / "results/report"
-    for name in ("impact_itip.html", "impact_itip.pdf", "impact_itip.ipynb"):
-        assert (report / name).stat().st_size > 10_000, name
-    assert (report / "impact_itip.pdf").read_bytes().startswith(b"%PDF-")
-    text, soup = html
-    assert external_references(text) == [] and soup.find("script") is None
-    assert soup.find("html")["lang"] == "fr"
-    assert "import " not in text and "notes.table(" not in text  # code hidden
-    executed = json.loads((report / "impact_itip.ipynb").read_text(encoding="utf-8"))
-    tags = [c["metadata"].get("tags", []) for c in executed["cells"]]
-    assert ["injected-parameters"] in tags  # papermill's parameters kept for audit
-    errors = [o for c in executed["cells"] for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
-    assert errors == []
-    log = (run / "logs/report/report.log").read_text(encoding="utf-8")
-    assert "wider than the text column" not in log  # no table or figure is cut off
-    assert (run / "benchmarks/report/report.tsv").is_file()
-
-
-@pytestmark_workflow
-def test_pdf_chapters_and_page_count(run):
-    from impact.render import pdf_outline, pdf_page_count
-
-    pdf = run / "results/report/impact_itip.pdf"
-    outline = pdf_outline(pdf)
-    for heading in CHAPTERS + ["Flux de l'échantillon", "Validation des données",
-                               "Mesures et fiabilité", "Vue d'ensemble", "Attrition",
-                               "Groupe de comparaison", "A. Définitions", MACHINE_READABLE,
-                               "E. Empreintes des fichiers d'entrée",
-                               "F. Configuration de l'exécution"]:
-        assert heading in outline, heading
-    chapters = [h for h in outline if h in CHAPTERS]
-    assert chapters == CHAPTERS  # in this order
-    for label in ("Cordée de la Réussite « VRAI »", "Semaines Apprenantes",
-                  "L'industrie en Transition"):
-        assert label in outline
-    assert 15 <= pdf_page_count(pdf) <= 60
-
-
-def _text_before_annex_d(soup: BeautifulSoup) -> str:
-    soup = BeautifulSoup(str(soup), "html.parser")
-    for tag in soup.find_all(["style", "script"]) + soup.select(".version"):
-        tag.decompose()
-    text = soup.get_text(" ")
-    cut = text.find(MACHINE_READABLE)
-    assert cut > 0
-    return text[:cut]
-
-
-@pytestmark_workflow
-def test_no_decimal_point_in_the_text(html, pdf_text, run):
-    _, soup = html
-    text = _text_before_annex_d(soup)
-    assert not [text[max(0, m.start() - 40):m.end() + 20]
-                for m in DECIMAL_POINT.finditer(text)]
-    alts = [img["alt"] for img in soup.find_all("img")]
-    assert not [a for a in alts if DECIMAL_POINT.search(a)]
-    # the PDF, up to annex D, without the cover's pipeline version
-    version = json.loads((run / "results/provenance.json").read_text())["packages"][
-        "impact-itip"]
-    body = pdf_text[:pdf_text.rfind(MACHINE_READABLE)].replace(version, "")
-    assert not [body[max(0, m.start() - 40):m.end() + 20]
-                for m in DECIMAL_POINT.finditer(body)]
-    assert re.search(r"\d,\d", body) and "< 0,001" in body.replace("\u00a0", " ")
-
-
-@pytestmark_workflow
-def test_every_exhibit_is_numbered_with_its_three_notes(html):
-    from impact.notes import exhibits_in
-
-    text, soup = html
-    exhibits = soup.find_all("figure", class_="exhibit")
-    assert len(exhibits) >= 30
-    for kind in ("table", "figure"):
-        numbers = [int(e["number"]) for e in exhibits_in(text) if e["kind"] == kind]
-        assert numbers == list(range(1, len(numbers) + 1)), kind
-    for ex in exhibits:
-        for cls in ("lecture", "champ", "source"):
-            note = ex.find("p", class_=cls)
-            assert note is not None and len(note.get_text(strip=True)) > 15, (ex["id"], cls)
-        if ex["data-kind"] == "figure":
-            img = ex.find("img")
-            assert img["src"].startswith("data:image/") and len(img["alt"]) > 40
-        if ex.find(string=SECRET) is not None:
-            assert ex.find("p", class_="secret") is not None, ex["id"]
-
-
-@pytestmark_workflow
-def test_suppressed_cells_read_s(run, html, indicators):
-    """Every suppressed subgroup estimate shown in a subgroup table reads « s. »."""
-    _, soup = html
-    labels = rd.load_labels(run / "surveys/instrument.yaml", {})
-    secret = indicators[indicators["suppressed"] & (indicators["indicator"] == "g_av")
-                        & indicators["subgroup"].isin(["gender", "audience", "site"])]
-    assert len(secret) > 0  # the example campaign has suppressed cells
-    checked = 0
-    for programme, rows in secret.groupby("programme"):
-        book = run / f"surveys/{programme}/codebook.yaml"
-        plabel = yaml.safe_load(book.read_text())["label"] if book.is_file() else programme
-        title = f"Évolution par sous-groupe (g_av) — {plabel}"
-        exhibit = next(e for e in soup.find_all("figure", class_="exhibit")
-                       if e.find(class_="exhibit-name").get_text() == title)
-        table = exhibit.find("table")
-        heads = [th.get_text() for th in table.find("thead").find_all("th")]
-        body = {tr.find_all("td")[0].get_text(): [td.get_text() for td in tr.find_all("td")]
-                for tr in table.find("tbody").find_all("tr") if tr.find("td")}
-        for _, r in rows.iterrows():
-            cells = body[labels.value(r["subgroup"], r["subgroup_value"])]
-            assert cells[heads.index(labels.measure(r["measure"]))] == SECRET
-            checked += 1
-        assert exhibit.find("p", class_="secret") is not None
-    assert checked == len(secret)
-    # and no published table carries a number in a suppressed row
-    numbers = indicators.loc[indicators["suppressed"], contract.NUMERIC]
-    assert numbers.isna().all().all()
-
-
-@pytestmark_workflow
-def test_provenance_hashes_every_export(run):
-    record = json.loads((run / "results/provenance.json").read_text(encoding="utf-8"))
-    config = yaml.safe_load((run / "config/config.yaml").read_text())
-    exports = {e["path"]: e for e in record["inputs"] if e["role"] == "export"}
-    expected = 0
-    for programme, spec in config["programmes"].items():
-        book = yaml.safe_load((run / f"surveys/{programme}/codebook.yaml").read_text())
-        for wave in spec["waves"]:
-            path = f"surveys/{programme}/{book['waves'][wave]['file']}"
-            entry = exports[path]
-            digest = hashlib.sha256((run / path).read_bytes()).hexdigest()
-            assert entry["sha256"] == digest == entry["ingest_sha256"]
-            report = json.loads((run / f"results/interim/{programme}/{wave}.json").read_text())
-            assert report["sha256"] == digest
-            expected += 1
-    assert len(exports) == expected == 8
-    roles = {e["role"] for e in record["inputs"]}
-    assert {"codebook", "instrument", "config", "simulation", "table"} <= roles
-    for e in record["inputs"] + record["outputs"]:
-        assert e["sha256"] == hashlib.sha256((run / e["path"]).read_bytes()).hexdigest()
-    assert record["mismatches"] == []
-    assert record["git"]["commit"] is None and record["git"]["note"]  # scratch copy: no git
-    seed = yaml.safe_load((run / "surveys/simulation.yaml").read_text())["seed"]
-    assert record["synthetic"] is True and record["simulation_seed"] == seed
-    assert record["pseudonym_key"] == "demo"
-    assert record["packages"]["weasyprint"] and record["python"]
-    assert record["started_at"] <= record["finished_at"]
-    assert {Path(e["path"]).name for e in record["outputs"]} == {
-        "impact_itip.html", "impact_itip.pdf", "impact_itip.ipynb"}
-
-
-@pytestmark_workflow
-def test_synthetic_data_banner(html, pdf_text):
-    _, soup = html
-    banner = soup.select_one(".cover .demo-banner")
-    assert banner is not None and DEMO in banner.get_text().lower()
-    sources = [p.get_text() for p in soup.find_all("p", class_="source")]
-    assert sources and all(DEMO in s for s in sources)
-    assert DEMO in pdf_text.lower()
-
-
-@pytestmark_workflow
-def test_links_to_the_data_docs(run, html):
-    _, soup = html
-    links = [a["href"] for a in soup.find_all("a", href=True)]
-    assert "../validation/data_docs/index.html" in links
-    assert (run / "results/report/../validation/data_docs/index.html").is_file()
-
-
-@pytestmark_workflow
-def test_insertion_section_follows_the_tables(indicators, html):
-    _, soup = html
-    titles = [t.get_text() for t in soup.find_all(class_="exhibit-name")]
-    if rd.insertion_rates(indicators, rd.Labels()).empty:
-        assert "pas d'indicateur d'insertion" in soup.get_text()
-    else:
-        assert "Situation des demandeurs d'emploi à l'enquête de suivi" in titles
-
-
-@pytestmark_workflow
-def test_without_insertion_rows_the_notebook_says_so(run, tmp_path):
-    """The template runs on tables without any insertion row (papermill only, no PDF)."""
-    from impact.render import execute_notebook
-    from impact.report_stage import kernel_name
-
-    tables = []
-    for path in sorted((run / "results/indicators").glob("*.csv")):
-        table = contract.read_csv(path)
-        table = table[~table["measure"].isin(list(rd.insertion_definitions())
-                                             + ["followup", "situation"])]
-        contract.write_csv(table, tmp_path / path.name)
-        tables.append(str(tmp_path / path.name))
-    executed = execute_notebook(
-        run / "workflow/notebooks/impact_itip.ipynb", tmp_path / "out.ipynb",
-        {"indicator_tables": [t for t in tables if not t.endswith("pooled.csv")],
-         "pooled_table": str(tmp_path / "pooled.csv"), "report_date": "2026-11-29"},
-        kernel_name=kernel_name(), cwd=run, timeout=300)
-    cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
-    outputs = json.dumps([c.get("outputs", []) for c in cells], ensure_ascii=False)
-    assert "pas d'indicateur d'insertion" in outputs
-    assert "Situation des demandeurs d'emploi" not in outputs
-
-
-@pytestmark_workflow
-def test_editing_the_template_reruns_only_the_report(run):
-    template = run / "workflow/notebooks/impact_itip.ipynb"
-    original = template.read_bytes()
-    try:
-        nb = json.loads(original)
-        nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": ["Ajout."]})
-        template.write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
-        dry = snakemake(run, "--dry-run")
-        assert dry.returncode == 0, dry.stderr[-3000:]
-        stats = re.search(r"Job stats:\n(.*?)\n\n", dry.stdout + dry.stderr, re.S).group(1)
-        jobs = {line.split()[0] for line in stats.splitlines()[2:] if line.strip()}
-        assert jobs == {"report", "all", "total"}, stats
-    finally:
-        template.write_bytes(original)
-        shutil.copystat(run / "Snakefile", template)  # nothing newer than before

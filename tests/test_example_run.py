@@ -1,0 +1,435 @@
+"""Checks on one real run of the whole workflow on the bundled example campaign.
+
+The run (session fixture ``example_run`` in ``conftest.py``: the workflow, report included, in a
+scratch copy of the repository, about 4 minutes) is shared by every test of this file; CI
+distributes tests by file (``--dist loadfile``) so it happens once.
+
+Report number-format check — deliberate exclusions: annexes D (software versions), E
+(checksums) and F (the run's configuration, verbatim YAML) reproduce machine-readable values
+(« 3.11.2 », « alpha: 0.05 »); they are the last sections of the report and the check stops at
+the heading of annex D. The cover's pipeline version (« 0.1.0 », element ``.version``) is
+excluded too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from impact import contract
+from impact import report_data as rd
+from impact.formatting import SECRET
+from tests.workflow_support import snakemake
+
+pytestmark = [pytest.mark.workflow,
+              pytest.mark.filterwarnings("ignore:HarfBuzz-Subset:DeprecationWarning")]
+
+CHAPTERS = ["Synthèse", "Contexte et questions d'évaluation", "Données et méthode",
+            "Résultats par programme", "Insertion professionnelle", "Robustesse", "Limites",
+            "Annexes"]
+MACHINE_READABLE = "D. Versions des logiciels"  # first section excluded from the number check
+DECIMAL_POINT = re.compile(r"\d\.\d")
+DEMO = "données synthétiques de démonstration"
+
+
+# ======================================================================== the pipeline's outputs
+
+
+def test_row_accounting_identity(example_run):
+    table = pd.read_csv(example_run / "results/validation/row_accounting.csv")
+    totals = table[table["reason"].isna()].pivot_table(
+        index=["programme", "wave"], columns="outcome", values="rows")
+    assert len(totals) == 8
+    assert (totals["read"] == totals["kept"] + totals["quarantined"] + totals["excluded"]).all()
+
+
+def test_data_docs_one_page_per_export(example_run):
+    site = example_run / "results/validation/data_docs"
+    assert (site / "index.html").is_file()
+    pages = list((site / "validations").rglob("*.html"))
+    assert len(pages) == 8
+
+
+def test_panel_one_row_per_respondent_and_wave(example_run):
+    for programme in ("cordee", "semaines_apprenantes", "industrie_transition"):
+        panel = pd.read_parquet(example_run / f"results/panel/{programme}.parquet")
+        assert not panel.duplicated(["respondent_id", "wave"]).any()
+        assert panel["respondent_id"].str.fullmatch(r"[0-9a-f]{16}").all()
+
+
+def test_nothing_left_to_do_after_a_run(example_run):
+    dry = snakemake(example_run, "--dry-run")
+    assert dry.returncode == 0
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+
+
+# --- privacy: no raw code or direct identifier anywhere under results/ ---------------------
+
+
+def secrets_of_exports(surveys: Path) -> set[str]:
+    """Every direct identifier and raw pseudonymous code typed in the example exports."""
+    from impact.codebook import load_codebook
+    from impact.instrument import load_instrument
+    from impact.readers import read_export
+
+    instrument = load_instrument(surveys / "instrument.yaml")
+    found: set[str] = set()
+    for programme in ("cordee", "semaines_apprenantes", "industrie_transition"):
+        book = load_codebook(surveys / programme / "codebook.yaml", instrument)
+        for wave, spec in book.waves.items():
+            frame = read_export(book.export_path(wave), spec).frame
+            code_columns = [c for v, c in spec.columns.items()
+                            if v == "code" or v in instrument.code_parts]
+            for column in spec.identifiers:
+                found |= {v.strip() for v in frame[column] if len(v.strip()) >= 6
+                          and v.strip().lower() not in ("anonymous",)}
+            if len(code_columns) == 1:
+                found |= {v.strip() for v in frame[code_columns[0]] if len(v.strip()) >= 6}
+            else:
+                joined = frame[code_columns].agg("".join, axis=1)
+                found |= {v for v in joined if len(v) >= 6}
+    # the normalised forms too
+    found |= {re.sub(r"\s+", "", s).upper() for s in found if len(re.sub(r"\s+", "", s)) >= 6}
+    return {s for s in found if not s.isdigit()}
+
+
+def readable_text(path: Path) -> str:
+    if path.suffix == ".parquet":
+        frame = pd.read_parquet(path)
+        cells = frame.astype(object).to_numpy().ravel().tolist()
+        return "\n".join(map(str, cells)) + " ".join(frame.columns)
+    if path.suffix == ".pdf":
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    text = path.read_bytes().decode("utf-8", errors="ignore")
+    return re.sub(r"data:[a-z/+]+;base64,[A-Za-z0-9+/=]+", "", text)
+
+
+def candidates(text: str) -> set[str]:
+    """Every string of the text a secret could be: runs of 1-5 words joined by a space or by
+    nothing, e-mail addresses and IP addresses (set intersection beats 3 000 substring
+    searches per file)."""
+    words = re.findall(r"[^\W_]+", text)
+    found = set(re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", text))
+    found |= set(re.findall(r"\d+\.\d+\.\d+\.\d+", text))
+    for n in range(1, 6):
+        grams = list(zip(*(words[i:] for i in range(n)), strict=False))
+        found |= {" ".join(g) for g in grams} | {"".join(g) for g in grams}
+    return found
+
+
+def test_no_raw_code_or_identifier_under_results(example_run):
+    secrets = secrets_of_exports(example_run / "surveys")
+    assert len(secrets) > 1000  # names, e-mails, phones, typed codes
+    assert {"test@cmq-ici.fr"} <= secrets
+    leaks = []
+    files = [p for p in sorted((example_run / "results").rglob("*")) if p.is_file()]
+    assert len(files) > 50
+    for path in files:
+        found = candidates(readable_text(path)) & secrets
+        if found:
+            leaks.append((str(path.relative_to(example_run)), sorted(found)[:3]))
+    assert not leaks, leaks[:10]
+
+
+# --- the published results ------------------------------------------------------------------
+
+
+def test_linkage_precision_and_recall_on_the_example(example_run):
+    made = true_made = true_pairs = 0
+    for programme in ("cordee", "semaines_apprenantes", "industrie_transition"):
+        quality = pd.read_csv(example_run / f"results/panel/{programme}_linkage_quality.csv")
+        overall = quality[quality["wave_from"] == "all"].iloc[0]
+        print(f"\n{programme}: precision {overall['precision']:.4f}, "
+              f"recall {overall['recall']:.4f} ({overall['true_pairs_made']} of "
+              f"{overall['true_pairs']} true pairs, {overall['pairs_made']} pairs made)")
+        made += overall["pairs_made"]
+        true_made += overall["true_pairs_made"]
+        true_pairs += overall["true_pairs"]
+        assert overall["precision"] >= 0.99 and overall["recall"] >= 0.95
+    print(f"campaign: precision {true_made / made:.4f}, recall {true_made / true_pairs:.4f}")
+
+
+def test_planted_effects_are_recovered(example_run):
+    from impact.recovery import insertion_recovery, recovery_table, truths
+
+    table = pd.read_csv(example_run / "results/indicators/pooled.csv",
+                        keep_default_na=False, na_values=[""])
+    expected = truths(example_run / "surveys",
+                      ["cordee", "semaines_apprenantes", "industrie_transition"])
+    changes = recovery_table(table, expected)
+    print("\n" + changes.round(3).to_string())
+    assert len(changes) >= 20
+    assert changes["covered"].all() and changes["sign_ok"].all()
+    assert changes["significance_ok"].all()
+    rates = insertion_recovery(table, expected)
+    print(rates.round(3).to_string())
+    assert len(rates) == 8 and rates["covered"].all()
+
+
+def test_datapackage_is_valid_frictionless(example_run):
+    from frictionless import Package
+
+    report = Package(example_run / "results/datapackage.json").validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+
+
+# ======================================================================== the real report rule
+
+
+@pytest.fixture(scope="module")
+def run(example_run):
+    """The whole workflow, report included, on the bundled example campaign (shared run)."""
+    return example_run
+
+
+@pytest.fixture(scope="module")
+def html(run):
+    text = (run / "results/report/impact_itip.html").read_text(encoding="utf-8")
+    return text, BeautifulSoup(text, "html.parser")
+
+
+@pytest.fixture(scope="module")
+def pdf_text(run):
+    from impact.render import pdf_text
+
+    return pdf_text(run / "results/report/impact_itip.pdf")
+
+
+@pytest.fixture(scope="module")
+def indicators(run):
+    paths = sorted((run / "results/indicators").glob("*.csv"))
+    return rd.load_indicators(paths)
+
+
+def test_outputs_exist_and_html_is_self_contained(run, html):
+    from impact.render import external_references
+
+    report = run / "results/report"
+    for name in ("impact_itip.html", "impact_itip.pdf", "impact_itip.ipynb"):
+        assert (report / name).stat().st_size > 10_000, name
+    assert (report / "impact_itip.pdf").read_bytes().startswith(b"%PDF-")
+    text, soup = html
+    assert external_references(text) == [] and soup.find("script") is None
+    assert soup.find("html")["lang"] == "fr"
+    assert "import " not in text and "notes.table(" not in text  # code hidden
+    executed = json.loads((report / "impact_itip.ipynb").read_text(encoding="utf-8"))
+    tags = [c["metadata"].get("tags", []) for c in executed["cells"]]
+    assert ["injected-parameters"] in tags  # papermill's parameters kept for audit
+    errors = [o for c in executed["cells"] for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert errors == []
+    log = (run / "logs/report/report.log").read_text(encoding="utf-8")
+    assert "wider than the text column" not in log  # no table or figure is cut off
+    assert (run / "benchmarks/report/report.tsv").is_file()
+
+
+def test_pdf_chapters_and_page_count(run):
+    from impact.render import pdf_outline, pdf_page_count
+
+    pdf = run / "results/report/impact_itip.pdf"
+    outline = pdf_outline(pdf)
+    for heading in CHAPTERS + ["Flux de l'échantillon", "Validation des données",
+                               "Mesures et fiabilité", "Vue d'ensemble", "Attrition",
+                               "Groupe de comparaison", "A. Définitions", MACHINE_READABLE,
+                               "E. Empreintes des fichiers d'entrée",
+                               "F. Configuration de l'exécution"]:
+        assert heading in outline, heading
+    chapters = [h for h in outline if h in CHAPTERS]
+    assert chapters == CHAPTERS  # in this order
+    for label in ("Cordée de la Réussite « VRAI »", "Semaines Apprenantes",
+                  "L'industrie en Transition"):
+        assert label in outline
+    assert 15 <= pdf_page_count(pdf) <= 60
+
+
+def _text_before_annex_d(soup: BeautifulSoup) -> str:
+    soup = BeautifulSoup(str(soup), "html.parser")
+    for tag in soup.find_all(["style", "script"]) + soup.select(".version"):
+        tag.decompose()
+    text = soup.get_text(" ")
+    cut = text.find(MACHINE_READABLE)
+    assert cut > 0
+    return text[:cut]
+
+
+def test_no_decimal_point_in_the_text(html, pdf_text, run):
+    _, soup = html
+    text = _text_before_annex_d(soup)
+    assert not [text[max(0, m.start() - 40):m.end() + 20]
+                for m in DECIMAL_POINT.finditer(text)]
+    alts = [img["alt"] for img in soup.find_all("img")]
+    assert not [a for a in alts if DECIMAL_POINT.search(a)]
+    # the PDF, up to annex D, without the cover's pipeline version
+    version = json.loads((run / "results/provenance.json").read_text())["packages"][
+        "impact-itip"]
+    body = pdf_text[:pdf_text.rfind(MACHINE_READABLE)].replace(version, "")
+    assert not [body[max(0, m.start() - 40):m.end() + 20]
+                for m in DECIMAL_POINT.finditer(body)]
+    assert re.search(r"\d,\d", body) and "< 0,001" in body.replace("\u00a0", " ")
+
+
+def test_every_exhibit_is_numbered_with_its_three_notes(html):
+    from impact.notes import exhibits_in
+
+    text, soup = html
+    exhibits = soup.find_all("figure", class_="exhibit")
+    assert len(exhibits) >= 30
+    for kind in ("table", "figure"):
+        numbers = [int(e["number"]) for e in exhibits_in(text) if e["kind"] == kind]
+        assert numbers == list(range(1, len(numbers) + 1)), kind
+    for ex in exhibits:
+        for cls in ("lecture", "champ", "source"):
+            note = ex.find("p", class_=cls)
+            assert note is not None and len(note.get_text(strip=True)) > 15, (ex["id"], cls)
+        if ex["data-kind"] == "figure":
+            img = ex.find("img")
+            assert img["src"].startswith("data:image/") and len(img["alt"]) > 40
+        if ex.find(string=SECRET) is not None:
+            assert ex.find("p", class_="secret") is not None, ex["id"]
+
+
+def test_suppressed_cells_read_s(run, html, indicators):
+    """Every suppressed subgroup estimate shown in a subgroup table reads « s. »."""
+    _, soup = html
+    labels = rd.load_labels(run / "surveys/instrument.yaml", {})
+    secret = indicators[indicators["suppressed"] & (indicators["indicator"] == "g_av")
+                        & indicators["subgroup"].isin(["gender", "audience", "site"])]
+    assert len(secret) > 0  # the example campaign has suppressed cells
+    checked = 0
+    for programme, rows in secret.groupby("programme"):
+        book = run / f"surveys/{programme}/codebook.yaml"
+        plabel = yaml.safe_load(book.read_text())["label"] if book.is_file() else programme
+        title = f"Évolution par sous-groupe (g_av) — {plabel}"
+        exhibit = next(e for e in soup.find_all("figure", class_="exhibit")
+                       if e.find(class_="exhibit-name").get_text() == title)
+        table = exhibit.find("table")
+        heads = [th.get_text() for th in table.find("thead").find_all("th")]
+        body = {tr.find_all("td")[0].get_text(): [td.get_text() for td in tr.find_all("td")]
+                for tr in table.find("tbody").find_all("tr") if tr.find("td")}
+        for _, r in rows.iterrows():
+            cells = body[labels.value(r["subgroup"], r["subgroup_value"])]
+            assert cells[heads.index(labels.measure(r["measure"]))] == SECRET
+            checked += 1
+        assert exhibit.find("p", class_="secret") is not None
+    assert checked == len(secret)
+    # and no published table carries a number in a suppressed row
+    numbers = indicators.loc[indicators["suppressed"], contract.NUMERIC]
+    assert numbers.isna().all().all()
+
+
+def test_provenance_hashes_every_export(run):
+    record = json.loads((run / "results/provenance.json").read_text(encoding="utf-8"))
+    config = yaml.safe_load((run / "config/config.yaml").read_text())
+    exports = {e["path"]: e for e in record["inputs"] if e["role"] == "export"}
+    expected = 0
+    for programme, spec in config["programmes"].items():
+        book = yaml.safe_load((run / f"surveys/{programme}/codebook.yaml").read_text())
+        for wave in spec["waves"]:
+            path = f"surveys/{programme}/{book['waves'][wave]['file']}"
+            entry = exports[path]
+            digest = hashlib.sha256((run / path).read_bytes()).hexdigest()
+            assert entry["sha256"] == digest == entry["ingest_sha256"]
+            report = json.loads((run / f"results/interim/{programme}/{wave}.json").read_text())
+            assert report["sha256"] == digest
+            expected += 1
+    assert len(exports) == expected == 8
+    roles = {e["role"] for e in record["inputs"]}
+    assert {"codebook", "instrument", "config", "simulation", "table"} <= roles
+    for e in record["inputs"] + record["outputs"]:
+        assert e["sha256"] == hashlib.sha256((run / e["path"]).read_bytes()).hexdigest()
+    assert record["mismatches"] == []
+    assert record["git"]["commit"] is None and record["git"]["note"]  # scratch copy: no git
+    seed = yaml.safe_load((run / "surveys/simulation.yaml").read_text())["seed"]
+    assert record["synthetic"] is True and record["simulation_seed"] == seed
+    assert record["pseudonym_key"] == "demo"
+    assert record["packages"]["weasyprint"] and record["python"]
+    assert record["started_at"] <= record["finished_at"]
+    assert {Path(e["path"]).name for e in record["outputs"]} == {
+        "impact_itip.html", "impact_itip.pdf", "impact_itip.ipynb"}
+
+
+def test_synthetic_data_banner(html, pdf_text):
+    _, soup = html
+    banner = soup.select_one(".cover .demo-banner")
+    assert banner is not None and DEMO in banner.get_text().lower()
+    sources = [p.get_text() for p in soup.find_all("p", class_="source")]
+    assert sources and all(DEMO in s for s in sources)
+    assert DEMO in pdf_text.lower()
+
+
+def test_links_to_the_data_docs(run, html):
+    _, soup = html
+    links = [a["href"] for a in soup.find_all("a", href=True)]
+    assert "../validation/data_docs/index.html" in links
+    assert (run / "results/report/../validation/data_docs/index.html").is_file()
+
+
+def test_insertion_section_follows_the_tables(indicators, html):
+    _, soup = html
+    titles = [t.get_text() for t in soup.find_all(class_="exhibit-name")]
+    if rd.insertion_rates(indicators, rd.Labels()).empty:
+        assert "pas d'indicateur d'insertion" in soup.get_text()
+    else:
+        assert "Situation des demandeurs d'emploi à l'enquête de suivi" in titles
+
+
+def test_without_insertion_rows_the_notebook_says_so(run, tmp_path):
+    """The template runs on tables without any insertion row (papermill only, no PDF)."""
+    from impact.render import execute_notebook
+    from impact.report_stage import kernel_name
+
+    tables = []
+    for path in sorted((run / "results/indicators").glob("*.csv")):
+        table = contract.read_csv(path)
+        table = table[~table["measure"].isin(list(rd.insertion_definitions())
+                                             + ["followup", "situation"])]
+        contract.write_csv(table, tmp_path / path.name)
+        tables.append(str(tmp_path / path.name))
+    executed = execute_notebook(
+        run / "workflow/notebooks/impact_itip.ipynb", tmp_path / "out.ipynb",
+        {"indicator_tables": [t for t in tables if not t.endswith("pooled.csv")],
+         "pooled_table": str(tmp_path / "pooled.csv"), "report_date": "2026-11-29"},
+        kernel_name=kernel_name(), cwd=run, timeout=300)
+    cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    outputs = json.dumps([c.get("outputs", []) for c in cells], ensure_ascii=False)
+    assert "pas d'indicateur d'insertion" in outputs
+    assert "Situation des demandeurs d'emploi" not in outputs
+
+
+def test_editing_the_template_reruns_only_the_report(run):
+    template = run / "workflow/notebooks/impact_itip.ipynb"
+    original = template.read_bytes()
+    try:
+        nb = json.loads(original)
+        nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": ["Ajout."]})
+        template.write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
+        dry = snakemake(run, "--dry-run")
+        assert dry.returncode == 0, dry.stderr[-3000:]
+        stats = re.search(r"Job stats:\n(.*?)\n\n", dry.stdout + dry.stderr, re.S).group(1)
+        jobs = {line.split()[0] for line in stats.splitlines()[2:] if line.strip()}
+        assert jobs == {"report", "all", "total"}, stats
+    finally:
+        template.write_bytes(original)
+        shutil.copystat(run / "Snakefile", template)  # nothing newer than before
+
+
+# ======================================================================== last: re-runs some rules
+
+
+def test_indicator_tables_are_deterministic(example_run):
+    tables = sorted((example_run / "results/indicators").glob("*.csv")) + \
+        [example_run / "results/datapackage.json"]
+    before = {p: p.read_bytes() for p in tables}
+    done = snakemake(example_run, "--forcerun", "indicators", "link", "--until", "publish")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert {p: p.read_bytes() for p in tables} == before
