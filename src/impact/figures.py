@@ -264,7 +264,7 @@ def forest_plot(
 
     fig = _new_figure(width, 0.95 + 0.24 * (0.5 - min(ys)))
     with mpl.rc_context(STYLE):
-        ax, vax = fig.subplots(1, 2, sharey=True, width_ratios=[3.2, 1.25])
+        ax, vax = fig.subplots(1, 2, sharey=True, width_ratios=[2.9, 1.6])
         groups = list(enumerate(progs))
 
         est = pd.to_numeric(df["effect_size"], errors="coerce").to_numpy(dtype=float)

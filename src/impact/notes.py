@@ -281,7 +281,12 @@ def table(
 
 
 def _image_html(fig: object, alt: str, fmt: str) -> str:
-    """``<img>`` with a data URI from a matplotlib Figure, PNG bytes or SVG text."""
+    """``<img>`` with a data URI from a matplotlib Figure, PNG bytes or SVG text.
+
+    A Figure keeps its physical width (inches) whatever the format, so that a 200-dpi PNG is
+    not shown at twice its intended size.
+    """
+    width = ""
     if isinstance(fig, bytes):
         mime, data = ("image/png", fig) if fig[:8] == b"\x89PNG\r\n\x1a\n" else (
             "image/svg+xml", fig)
@@ -290,6 +295,7 @@ def _image_html(fig: object, alt: str, fmt: str) -> str:
     else:
         from impact import figures  # matplotlib is imported only when a figure is embedded
 
+        width = f' style="width: {fig.get_figwidth():.2f}in"'
         if fmt == "svg":
             mime, data = "image/svg+xml", figures.to_svg(fig).encode("utf-8")
         elif fmt == "png":
@@ -298,7 +304,8 @@ def _image_html(fig: object, alt: str, fmt: str) -> str:
             raise ValueError("fmt must be 'svg' or 'png'")
     b64 = base64.b64encode(data).decode("ascii")
     alt_attr = html.escape(alt, quote=True)
-    return f'<img class="exhibit-img" alt="{alt_attr}" src="data:{mime};base64,{b64}">'
+    return (f'<img class="exhibit-img" alt="{alt_attr}"{width} '
+            f'src="data:{mime};base64,{b64}">')
 
 
 def figure(
@@ -311,14 +318,15 @@ def figure(
     source: str,
     note: str | None = None,
     label: str | None = None,
-    fmt: str = "svg",
+    fmt: str = "png",
     secret: bool | None = None,
     secret_threshold: int | None = None,
 ) -> Exhibit:
     """A numbered figure exhibit.
 
-    ``fig``: a matplotlib Figure (embedded as SVG, or PNG with ``fmt="png"``), PNG bytes or
-    SVG text. ``alt`` (required, non-empty): the text alternative read by screen readers and
+    ``fig``: a matplotlib Figure (embedded as a 200-dpi PNG, or as SVG with ``fmt="svg"``:
+    WeasyPrint draws a text-as-paths SVG several times slower, which made SVG figures half of
+    the report's rendering time), PNG bytes or SVG text. ``alt`` (required, non-empty): the text alternative read by screen readers and
     shown when images are off; the functions of :mod:`impact.figures` return
     ``(fig, alt)`` so ``figure(*forest_plot(df), title=…)`` works.
     ``secret``: add the « s. » footnote; by default, True when the Figure was built with
