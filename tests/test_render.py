@@ -101,7 +101,7 @@ def test_figure_exhibit_embeds_image_with_alt():
     assert soup.find("p", class_="secret") is not None  # the figure has a « s. »
     svg = notes.figure(fig, "Un graphique.", fmt="svg", title="Effets", secret=False, **NOTES)
     assert 'src="data:image/svg+xml;base64,' in svg.to_html()
-    assert 'alt="Un graphique."' in png.to_html()
+    assert 'alt="Un graphique."' in svg.to_html()
 
 
 # ------------------------------------------------------------------ real report chain
