@@ -176,6 +176,21 @@ def test_planted_effects_are_recovered(example_run):
     assert len(rates) == 8 and rates["covered"].all()
 
 
+def test_insertion_bounds_bracket_every_observed_rate(example_run):
+    """Worst case (every non-respondent failed) <= observed rate <= best case, in every cell."""
+    table = pd.read_csv(example_run / "results/indicators/pooled.csv",
+                        keep_default_na=False, na_values=[""])
+    keys = ["programme", "measure", "subgroup", "subgroup_value"]
+    rates = table[table["indicator"] == "rate"].dropna(subset=["estimate"]).set_index(keys)
+    assert len(rates) > 20
+    for kind, holds in (("rate_worst_case", lambda b, r: b <= r + 1e-12),
+                        ("rate_best_case", lambda b, r: b >= r - 1e-12)):
+        bound = table[table["indicator"] == kind].set_index(keys)["estimate"]
+        joined = rates[["estimate"]].join(bound.rename("bound"), how="inner").dropna()
+        assert len(joined) == len(rates), kind
+        assert holds(joined["bound"], joined["estimate"]).all(), kind
+
+
 def test_datapackage_is_valid_frictionless(example_run):
     from frictionless import Package
 

@@ -7,7 +7,6 @@ never copied from the module's output.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -474,44 +473,3 @@ def test_no_followup_wave_gives_nothing():
     assert run(panel, waves=("pre", "post")).empty
     assert insertion_indicators(panel.iloc[0:0], programme="x", waves=["pre", "followup"],
                                 settings=SETTINGS, alpha=0.05, attitude_scales=[]) == []
-
-
-# --------------------------------------------------------------------------------------------
-# recovery of the planted rates on the example campaign
-
-
-@pytest.mark.parametrize("programme", ["semaines_apprenantes", "industrie_transition"])
-def test_recovery_of_planted_insertion_rates(programme, capsys):
-    path = REPO / "results" / "panel" / f"{programme}.parquet"
-    if not path.exists():
-        pytest.skip(f"{path} missing: run `.venv/bin/snakemake -c2 {path.relative_to(REPO)}`")
-    panel = pd.read_parquet(path)
-    truth = json.loads((REPO / "surveys" / programme / "ground_truth.json").read_text(
-        encoding="utf-8"))["expected"]["insertion"]
-    scales = [c[:-5] for c in panel.columns if c.endswith("_pomp")]
-    table = run(panel, scales=scales)
-    check_contract(table)
-    lines = [f"{programme}: outcome, truth, estimate [95 % CI], n, worst-best"]
-    misses = []
-    for outcome in ("employment", "durable_employment", "qualifying_training",
-                    "positive_exit"):
-        rate = one(table, measure=outcome, indicator="rate", subgroup="all")
-        worst = one(table, measure=outcome, indicator="rate_worst_case", subgroup="all")
-        best = one(table, measure=outcome, indicator="rate_best_case", subgroup="all")
-        lines.append(f"  {outcome:20s} {truth[outcome]:.4f}  {rate['estimate']:.4f} "
-                     f"[{rate['ci_low']:.4f}, {rate['ci_high']:.4f}]  n={int(rate['n'])}  "
-                     f"{worst['estimate']:.3f}-{best['estimate']:.3f}")
-        if not rate["ci_low"] <= truth[outcome] <= rate["ci_high"]:
-            misses.append(outcome)
-    with capsys.disabled():
-        print("\n" + "\n".join(lines))
-    assert not misses, f"planted rate outside the CI: {misses}"
-    # bounds bracket the observed rate in every cell
-    rates = pick(table, indicator="rate").set_index(["measure", "subgroup", "subgroup_value"])
-    for kind, op in (("rate_worst_case", np.less_equal), ("rate_best_case", np.greater_equal)):
-        bound = pick(table, indicator=kind).set_index(["measure", "subgroup",
-                                                       "subgroup_value"])
-        joined = rates[["estimate"]].merge(bound[["estimate"]], left_index=True,
-                                           right_index=True, suffixes=("", "_bound"))
-        assert len(joined) == len(rates)
-        assert op(joined["estimate_bound"], joined["estimate"]).all()

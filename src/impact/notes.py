@@ -326,9 +326,9 @@ def figure(
 
     ``fig``: a matplotlib Figure (embedded as a 200-dpi PNG, or as SVG with ``fmt="svg"``:
     WeasyPrint draws a text-as-paths SVG several times slower, which made SVG figures half of
-    the report's rendering time), PNG bytes or SVG text. ``alt`` (required, non-empty): the text alternative read by screen readers and
-    shown when images are off; the functions of :mod:`impact.figures` return
-    ``(fig, alt)`` so ``figure(*forest_plot(df), title=…)`` works.
+    the report's rendering time), PNG bytes or SVG text. ``alt`` (required, non-empty): the
+    text alternative read by screen readers and shown when images are off; the functions of
+    :mod:`impact.figures` return ``(fig, alt)`` so ``figure(*forest_plot(df), title=…)`` works.
     ``secret``: add the « s. » footnote; by default, True when the Figure was built with
     suppressed values (``fig.impact_secret``, set by :mod:`impact.figures`).
     """
