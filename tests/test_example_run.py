@@ -387,6 +387,16 @@ def test_links_to_the_data_docs(run, html):
     links = [a["href"] for a in soup.find_all("a", href=True)]
     assert "../validation/data_docs/index.html" in links
     assert (run / "results/report/../validation/data_docs/index.html").is_file()
+    # the PDF keeps the link relative: an absolute file:// URI would name the build machine's
+    # directories and differ between two runs of the same data
+    from pypdf import PdfReader
+
+    pages = PdfReader(run / "results/report/impact_itip.pdf").pages
+    actions = [annot.get_object().get("/A", {}) for page in pages
+               for annot in page.get("/Annots") or []]
+    uris = [action["/URI"] for action in actions if "/URI" in action]
+    assert "../validation/data_docs/index.html" in uris
+    assert not [u for u in uris if u.startswith("file:") or str(run) in u], uris
 
 
 def test_insertion_section_follows_the_tables(indicators, html):

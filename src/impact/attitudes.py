@@ -11,8 +11,9 @@ Estimands, for the programme's participants between the baseline wave and the po
 * binary intention (``oui`` vs not): shares at each wave (Wilson CIs) and McNemar's test;
 * a linear mixed model on every answer (not only complete pairs), REML:
   ``score ~ wave + covariates`` with a random intercept per respondent nested in a random
-  intercept per site (statsmodels ``MixedLM``: ``groups=site``, variance component
-  ``C(respondent_id)``); with one site only, the respondent is the group. The wave coefficient
+  intercept per site (:mod:`impact.mixed`, the model of statsmodels' ``MixedLM`` with
+  ``groups=site`` and a variance component ``C(respondent_id)``, fitted in linear time);
+  with one site only, the respondent is the group. The wave coefficient
   is the model-based change; a second model adds ``wave × audience`` and its Wald test;
 * an ordinal (proportional-odds, logit) model for the single items named in config: odds ratio
   of a higher answer at post, SEs clustered by respondent;
@@ -39,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from impact.codebook import Codebook
-from impact.effects import mcnemar_change, paired_change
+from impact.effects import cell_changes, mcnemar_change, paired_change
 from impact.instrument import Instrument
 from impact.power import icc_oneway, minimum_detectable_effect
 from impact.rates import wilson_ci
@@ -284,32 +285,57 @@ def intention_rows(pairs, instrument, settings, head, subgroup=("all", "")) -> l
 
 
 def heterogeneity_rows(pairs, codebook, instrument, settings, head) -> list[dict]:
-    import statsmodels.formula.api as smf
-
+    """Change in every subgroup cell (mean change, g_av, share intending) and the
+    interaction test: one-way ANOVA of the change across cells, i.e. the F test of
+    ``Δ ~ C(subgroup)`` by OLS."""
     rows = []
     for variable in settings.subgroups:
         if variable not in pairs or pairs[variable].nunique() < 2:
             continue
-        for value, cell in pairs.groupby(variable, sort=True):
-            for measure in measures(codebook, instrument):
-                rows += [r for r in change_rows(cell, measure, settings, head,
-                                                (variable, str(value)))
-                         if r["indicator"] in ("mean_change", "g_av")]
+        cells = pairs[variable].astype("string")
+        for measure in measures(codebook, instrument):
+            if f"{measure}_pre" not in pairs:
+                continue
+            rows += _cell_change_rows(pairs, measure, cells, variable, settings, head)
+            rows += _interaction_row(pairs, measure, variable, head)
+        for value, cell in pairs.groupby(cells, sort=True):
             rows += [r for r in intention_rows(cell, instrument, settings, head,
                                                (variable, str(value)))
                      if r["indicator"] == "share_positive"]
-        for measure in measures(codebook, instrument):
-            data = pairs.assign(delta=pairs[f"{measure}_post"].astype(float)
-                                - pairs[f"{measure}_pre"].astype(float))
-            data = data[["delta", variable]].dropna()
-            if data[variable].nunique() < 2 or len(data) < MIN_MODEL_RESPONDENTS:
-                continue
-            fit = smf.ols(f"delta ~ C({variable})", data).fit()
-            rows.append(dict(head, measure=measure, indicator="interaction_test",
-                             subgroup=variable, n=len(data), statistic=fit.fvalue,
-                             df=fit.df_model, p_value=fit.f_pvalue, unit="",
-                             method="ols_f_test_change_by_subgroup"))
     return rows
+
+
+def _cell_change_rows(pairs, measure, cells, variable, settings, head) -> list[dict]:
+    table = cell_changes(pairs[f"{measure}_pre"].astype(float),
+                         pairs[f"{measure}_post"].astype(float), cells, alpha=settings.alpha)
+    unit = "count" if measure == "jobs_named" else "points"
+    rows = []
+    for value, c in table.iterrows():
+        row = dict(head, subgroup=variable, subgroup_value=str(value), measure=measure,
+                   n=int(c["n"]))
+        rows += [
+            dict(row, indicator="mean_change", estimate=c["mean_diff"], ci_low=c["ci_low"],
+                 ci_high=c["ci_high"], effect_size=c["d_z"], es_type="d_z", statistic=c["t"],
+                 df=c["df"], p_value=c["p_t"], unit=unit, method="paired_t"),
+            dict(row, indicator="g_av", estimate=c["g_av"], ci_low=c["g_av_ci_low"],
+                 ci_high=c["g_av_ci_high"], effect_size=c["g_av"], es_type="g_av",
+                 unit="sd", method="lakens_2013"),
+        ]
+    return rows
+
+
+def _interaction_row(pairs, measure, variable, head) -> list[dict]:
+    from scipy.stats import f_oneway
+
+    delta = pairs[f"{measure}_post"].astype(float) - pairs[f"{measure}_pre"].astype(float)
+    data = pd.DataFrame({"delta": delta, "cell": pairs[variable]}).dropna()
+    if data["cell"].nunique() < 2 or len(data) < MIN_MODEL_RESPONDENTS:
+        return []
+    groups = [g.to_numpy() for _, g in data.groupby("cell", sort=True)["delta"]]
+    test = f_oneway(*groups)
+    return [dict(head, measure=measure, indicator="interaction_test", subgroup=variable,
+                 n=len(data), statistic=float(test.statistic), df=float(len(groups) - 1),
+                 p_value=float(test.pvalue), unit="", method="ols_f_test_change_by_subgroup")]
 
 
 def ipw_rows(pairs, codebook, post, settings, head) -> list[dict]:
@@ -343,8 +369,6 @@ def _model_frame(panel, scale, pre, post, covariates) -> pd.DataFrame:
 
 def mixed_model_rows(panel, codebook, settings, pre, post, head) -> list[dict]:
     """Model-based change on every answer (see module docstring)."""
-    import statsmodels.formula.api as smf
-
     rows = []
     covariates = [c for c in settings.covariates if c in panel]
     for scale in codebook.scales:
@@ -352,24 +376,23 @@ def mixed_model_rows(panel, codebook, settings, pre, post, head) -> list[dict]:
         if data["respondent_id"].nunique() < MIN_MODEL_RESPONDENTS or data["post"].nunique() < 2:
             continue
         terms = "".join(f" + C({c})" for c in covariates if data[c].nunique() > 1)
-        fit = _mixedlm(smf, f"{scale} ~ post{terms}", data)
+        fit = _mixedlm(f"{scale} ~ post{terms}", data)
         if fit is None:
             continue
         low, high = fit.conf_int(alpha=settings.alpha).loc["post"]
+        z, p = fit.z_test("post")
         rows.append(dict(head, measure=scale, indicator="lmm_change", subgroup="all",
-                         n=data["respondent_id"].nunique(), estimate=fit.params["post"],
-                         ci_low=low, ci_high=high, statistic=fit.tvalues["post"],
-                         p_value=fit.pvalues["post"], unit="points",
+                         n=fit.n_respondents, estimate=fit.params["post"], ci_low=low,
+                         ci_high=high, statistic=z, p_value=p, unit="points",
                          method=_lmm_method(data)))
         if data["audience"].nunique() > 1:
-            full = _mixedlm(smf, f"{scale} ~ post * C(audience){terms}", data)
+            full = _mixedlm(f"{scale} ~ post * C(audience){terms}", data)
             if full is not None:
                 names = [n for n in full.params.index if n.startswith("post:")]
-                wald = full.wald_test(" = 0, ".join(names) + " = 0", scalar=True)
+                chi2, p = full.wald_test(names)
                 rows.append(dict(head, measure=scale, indicator="lmm_interaction",
-                                 subgroup="audience", n=data["respondent_id"].nunique(),
-                                 statistic=float(wald.statistic), df=float(len(names)),
-                                 p_value=float(wald.pvalue), unit="",
+                                 subgroup="audience", n=full.n_respondents, statistic=chi2,
+                                 df=float(len(names)), p_value=p, unit="",
                                  method=_lmm_method(data) + "_wald"))
     return rows
 
@@ -379,19 +402,20 @@ def _lmm_method(data: pd.DataFrame) -> str:
         "mixedlm_reml_respondent"
 
 
-def _mixedlm(smf, formula: str, data: pd.DataFrame):
-    """Random intercept per respondent nested in site (or per respondent with one site)."""
-    if data["site"].nunique() > 1:
-        model = smf.mixedlm(formula, data, groups=data["site"], re_formula="1",
-                            vc_formula={"respondent": "0 + C(respondent_id)"})
-    else:
-        model = smf.mixedlm(formula, data, groups=data["respondent_id"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            fit = model.fit(reml=True)
-        except (np.linalg.LinAlgError, ValueError):
-            return None
+def _mixedlm(formula: str, data: pd.DataFrame):
+    """Random intercept per respondent nested in site (or per respondent with one site),
+    REML (:func:`impact.mixed.fit_nested_reml`); None when the design is singular."""
+    import statsmodels.formula.api as smf
+
+    from impact.mixed import fit_nested_reml
+
+    design = smf.ols(formula, data)  # the design matrix, with statsmodels' term names
+    exog = pd.DataFrame(design.exog, columns=design.exog_names)
+    try:
+        fit = fit_nested_reml(design.endog, exog, data["respondent_id"].to_numpy(),
+                              data["site"].to_numpy())
+    except np.linalg.LinAlgError:
+        return None
     return fit if fit.converged else None
 
 

@@ -289,7 +289,9 @@ def render_report(
     page = notebook_to_html(executed_ipynb, css, title=title, author=author)
     html_out.parent.mkdir(parents=True, exist_ok=True)
     html_out.write_text(page, encoding="utf-8")
-    pages, outline = html_to_pdf(page, pdf_out, base_url=html_out.parent)
+    # No base URL: the page is self-contained, and relative links (to the Data Docs) stay
+    # relative in the PDF instead of becoming file:// URIs naming this machine's directories.
+    pages, outline = html_to_pdf(page, pdf_out)
     LOG.info("report: %s (%d pages)", pdf_out, pages)
     return RenderResult(html=html_out, pdf=pdf_out, pages=pages, outline=outline)
 

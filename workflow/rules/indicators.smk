@@ -39,5 +39,7 @@ rule publish:
         "../envs/impact.yaml"
     log:
         "logs/publish/publish.log",
+    benchmark:
+        "benchmarks/publish/publish.tsv"
     script:
         "../scripts/publish.py"

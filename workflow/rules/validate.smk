@@ -43,6 +43,8 @@ rule row_accounting:
         "../envs/impact.yaml"
     log:
         "logs/row_accounting/row_accounting.log",
+    benchmark:
+        "benchmarks/row_accounting/row_accounting.tsv"
     script:
         "../scripts/row_accounting.py"
 
@@ -60,5 +62,7 @@ rule data_docs:
         "../envs/impact.yaml"
     log:
         "logs/data_docs/data_docs.log",
+    benchmark:
+        "benchmarks/data_docs/data_docs.tsv"
     script:
         "../scripts/data_docs.py"
