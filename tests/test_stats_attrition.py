@@ -121,3 +121,51 @@ def test_errors_and_missing_values():
         attrition_weights(baseline, pd.Series([True, None, False]), ["x"])
     res = ipw_mean_change([1.0, np.nan, 3.0, 5.0], [1.0, 1.0, np.nan, 1.0])
     assert res.n == 2 and res.estimate == pytest.approx(3.0)
+
+
+# --- many sites: the site's leave-one-out retention rate instead of one dummy per site ------
+
+
+def test_site_retention_is_leave_one_out_and_smoothed():
+    from impact.attrition import site_retention
+
+    site = pd.Series(["a", "a", "a", "b"])
+    kept = pd.Series([True, True, False, False])
+    # a: 2 of 3 retained; without respondent 0: 1 of 2 → (1 + 1)/(2 + 2); b alone: (0+1)/(0+2)
+    expected = [2 / 4, 2 / 4, 3 / 4, 1 / 2]
+    np.testing.assert_allclose(site_retention(site, kept), expected)
+
+
+def _many_site_panel(sites: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(sites):
+        keep_rate = 0.3 + 0.6 * (s % 2)  # odd sites keep most of their respondents
+        for r in range(20):
+            rid = f"{s}-{r}"
+            base = dict(respondent_id=rid, site=f"S{s:03d}", gender=rng.choice(["F", "M"]),
+                        audience="lyceen", image=float(rng.normal(3, 1)))
+            rows.append(dict(base, wave="pre"))
+            if rng.random() < keep_rate:
+                rows.append(dict(base, wave="post"))
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("sites, site_rows", [(10, "site=S000"), (60, "site_retention_loo")])
+def test_attrition_model_site_encoding(sites, site_rows):
+    from impact.attrition import MAX_SITE_DUMMIES, attrition_rows
+
+    assert 10 <= MAX_SITE_DUMMIES < 60
+    panel = _many_site_panel(sites)
+    records, weights = attrition_rows(panel, ["pre", "post"], ["image"], programme="p",
+                                      wave_audiences={})
+    names = {r["subgroup_value"] for r in records if r["indicator"] == "stayers_vs_leavers"}
+    assert site_rows in names
+    assert not any(n.startswith("site=") for n in names) or sites <= MAX_SITE_DUMMIES
+    # either way, the weights undo the site-driven attrition: the weighted share of odd sites
+    # among the retained is the share among everyone who started (one half)
+    retained = weights["ipw_post"].dropna()
+    odd = panel.drop_duplicates("respondent_id").set_index("respondent_id")["site"].str[-1] \
+        .astype(int).mod(2).reindex(retained.index)
+    assert np.average(odd, weights=retained) == pytest.approx(0.5, abs=0.05)
+    assert odd.mean() > 0.65  # the unweighted retained sample is tilted

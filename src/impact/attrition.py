@@ -23,15 +23,33 @@ from impact.wwc import classify_attrition, standardized_difference
 #: Baseline covariates of the attrition model besides the scale scores (when present).
 MODEL_COVARIATES = ["gender", "audience", "site"]
 
+#: Above this many sites, the site enters the attrition model (and the stayers-vs-leavers
+#: table) as one number — its leave-one-out retention rate — instead of one dummy per site:
+#: a national campaign has hundreds of sites, and hundreds of dummies made the logistic
+#: model cost minutes and gigabytes for weights it barely changes.
+MAX_SITE_DUMMIES = 50
+SITE_RETENTION = "site_retention_loo"
+
 
 def retention(panel: pd.DataFrame, waves: list[str]) -> pd.DataFrame:
     """One row per baseline respondent: baseline answers and ``retained_<wave>`` flags."""
     baseline = panel[panel["wave"] == waves[0]].set_index("respondent_id")
-    present = panel.groupby("respondent_id", observed=True)["wave"].agg(set)
+    present = panel.assign(wave=panel["wave"].astype(str)).groupby(
+        ["respondent_id", "wave"], observed=True).size().unstack(fill_value=0) > 0
     for wave in waves[1:]:
-        baseline[f"retained_{wave}"] = present.reindex(baseline.index).map(
-            lambda s, w=wave: w in s).astype(bool)
+        flags = present[wave] if wave in present else pd.Series(False, index=present.index)
+        baseline[f"retained_{wave}"] = flags.reindex(baseline.index, fill_value=False)
     return baseline
+
+
+def site_retention(site: pd.Series, kept: pd.Series) -> pd.Series:
+    """Leave-one-out retention rate of each respondent's site, smoothed towards ½:
+    ``(k_s − rᵢ + 1) / (n_s − 1 + 2)`` with k_s retained of n_s in site s (Laplace's rule), so
+    that a respondent's own outcome does not enter their covariate."""
+    r = kept.astype(float)
+    total = r.groupby(site, observed=True).transform("sum")
+    size = r.groupby(site, observed=True).transform("size")
+    return (total - r + 1) / (size - 1 + 2)
 
 
 def eligible(baseline: pd.DataFrame, wave: str, audiences: list[str] | None) -> pd.Series:
@@ -55,9 +73,13 @@ def attrition_rows(panel: pd.DataFrame, waves: list[str], scales: list[str], *,
         kept = base[f"retained_{wave}"]
         head = dict(programme=programme, measure="attrition", wave_from=waves[0], wave_to=wave)
         records += _attrition_rates(base, kept, head)
-        records += _stayers_vs_leavers(base, kept, covariates, head)
+        wave_covariates = covariates
+        if "site" in covariates and base["site"].nunique() > MAX_SITE_DUMMIES:
+            base = base.assign(**{SITE_RETENTION: site_retention(base["site"], kept)})
+            wave_covariates = [SITE_RETENTION if c == "site" else c for c in covariates]
+        records += _stayers_vs_leavers(base, kept, wave_covariates, head)
         if 0 < kept.sum() < len(kept):
-            model = attrition_weights(base, kept, covariates)
+            model = attrition_weights(base, kept, wave_covariates)
             weights.loc[base.index, f"ipw_{wave}"] = model["weight"]
     return records, weights
 
