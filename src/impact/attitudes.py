@@ -297,7 +297,7 @@ def heterogeneity_rows(pairs, codebook, instrument, settings, head) -> list[dict
             if f"{measure}_pre" not in pairs:
                 continue
             rows += _cell_change_rows(pairs, measure, cells, variable, settings, head)
-            rows += _interaction_row(pairs, measure, variable, head)
+            rows += _interaction_row(pairs, measure, cells, variable, head)
         for value, cell in pairs.groupby(cells, sort=True):
             rows += [r for r in intention_rows(cell, instrument, settings, head,
                                                (variable, str(value)))
@@ -324,11 +324,11 @@ def _cell_change_rows(pairs, measure, cells, variable, settings, head) -> list[d
     return rows
 
 
-def _interaction_row(pairs, measure, variable, head) -> list[dict]:
+def _interaction_row(pairs, measure, cells, variable, head) -> list[dict]:
     from scipy.stats import f_oneway
 
     delta = pairs[f"{measure}_post"].astype(float) - pairs[f"{measure}_pre"].astype(float)
-    data = pd.DataFrame({"delta": delta, "cell": pairs[variable]}).dropna()
+    data = pd.DataFrame({"delta": delta, "cell": cells}).dropna()
     if data["cell"].nunique() < 2 or len(data) < MIN_MODEL_RESPONDENTS:
         return []
     groups = [g.to_numpy() for _, g in data.groupby("cell", sort=True)["delta"]]
@@ -384,7 +384,7 @@ def mixed_model_rows(panel, codebook, settings, pre, post, head) -> list[dict]:
         rows.append(dict(head, measure=scale, indicator="lmm_change", subgroup="all",
                          n=fit.n_respondents, estimate=fit.params["post"], ci_low=low,
                          ci_high=high, statistic=z, p_value=p, unit="points",
-                         method=_lmm_method(data)))
+                         method=_lmm_method(fit)))
         if data["audience"].nunique() > 1:
             full = _mixedlm(f"{scale} ~ post * C(audience){terms}", data)
             if full is not None:
@@ -393,13 +393,12 @@ def mixed_model_rows(panel, codebook, settings, pre, post, head) -> list[dict]:
                 rows.append(dict(head, measure=scale, indicator="lmm_interaction",
                                  subgroup="audience", n=full.n_respondents, statistic=chi2,
                                  df=float(len(names)), p_value=p, unit="",
-                                 method=_lmm_method(data) + "_wald"))
+                                 method=_lmm_method(full) + "_wald"))
     return rows
 
 
-def _lmm_method(data: pd.DataFrame) -> str:
-    return "mixedlm_reml_site_respondent" if data["site"].nunique() > 1 else \
-        "mixedlm_reml_respondent"
+def _lmm_method(fit) -> str:
+    return "mixedlm_reml_site_respondent" if fit.n_sites > 1 else "mixedlm_reml_respondent"
 
 
 def _mixedlm(formula: str, data: pd.DataFrame):

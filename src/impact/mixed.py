@@ -73,23 +73,17 @@ class NestedFit:
 
 
 class _Quadratic:
-    """Computes a'H⁻¹b for the columns of two matrices, for given γ (see module docstring)."""
+    """a'H⁻¹b for every pair of columns of one matrix, for given γ (see module docstring).
 
-    def __init__(self, respondent: np.ndarray, site: np.ndarray):
-        self.respondent = respondent  # integer codes, 0..R-1
+    Rows must be sorted by respondent (integer codes 0..R-1)."""
+
+    def __init__(self, respondent: np.ndarray, site: np.ndarray, columns: np.ndarray):
         self.m = np.bincount(respondent).astype(float)  # answers per respondent
         first = np.unique(respondent, return_index=True)[1]
-        self.site_of_respondent = site[first]  # respondent codes are sorted by np.unique
+        self.site_of_respondent = site[first]
         self.n_sites = int(site.max()) + 1
-
-    def _respondent_sums(self, a: np.ndarray) -> np.ndarray:
-        out = np.zeros((len(self.m), a.shape[1]))
-        np.add.at(out, self.respondent, a)
-        return out
-
-    def prepare(self, columns: np.ndarray) -> None:
-        self.columns = columns
-        self.sums = self._respondent_sums(columns)  # per respondent, every column
+        self.sums = np.zeros((len(self.m), columns.shape[1]))  # per respondent, every column
+        np.add.at(self.sums, respondent, columns)
         self.cross = columns.T @ columns
 
     def forms(self, g_r: float, g_s: float) -> tuple[np.ndarray, float]:
@@ -116,12 +110,10 @@ def fit_nested_reml(y: np.ndarray, exog: pd.DataFrame, respondent: np.ndarray,
     order = np.argsort(respondent, kind="stable")
     nested = site is not None and len(np.unique(site)) > 1
     site = pd.factorize(site, sort=True)[0] if nested else np.zeros(n, dtype=int)
-    quad = _Quadratic(respondent[order], site[order])
-    quad.prepare(np.column_stack([x[order], y[order]]))
+    quad = _Quadratic(respondent[order], site[order], np.column_stack([x[order], y[order]]))
 
     def solve(gamma: np.ndarray):
-        g_r, g_s = gamma[0], gamma[1] if nested else 0.0
-        forms, logdet = quad.forms(g_r, g_s)
+        forms, logdet = quad.forms(gamma[0], gamma[1] if nested else 0.0)
         xhx, xhy, yhy = forms[:p, :p], forms[:p, p], forms[p, p]
         chol = np.linalg.cholesky(xhx)
         beta = np.linalg.solve(xhx, xhy)
@@ -140,8 +132,7 @@ def fit_nested_reml(y: np.ndarray, exog: pd.DataFrame, respondent: np.ndarray,
                                bounds=[(-20.0, 12.0)] * len(start),
                                options={"ftol": 1e-12, "gtol": 1e-8})
     gamma = np.exp(result.x)
-    if (gamma < 1e-7).any():  # a component at its boundary: γ = 0 exactly, as REML allows
-        gamma = np.where(gamma < 1e-7, 0.0, gamma)
+    gamma = np.where(gamma < 1e-7, 0.0, gamma)  # a component at its boundary: exactly 0
     beta, xhx, rhr, _, _ = solve(gamma)
     scale = rhr / (n - p)
     names = list(exog.columns)
