@@ -53,6 +53,20 @@ def test_mixed_model_equals_paired_change_on_balanced_complete_data():
     assert lmm["n"] == 240
 
 
+def test_a_mixed_model_that_did_not_converge_is_flagged_not_dropped(monkeypatch):
+    import impact.mixed
+
+    def stalled(objective, start):  # the optimiser gives up where it started
+        return impact.mixed.optimize.OptimizeResult(x=start, fun=objective(start),
+                                                    success=False)
+
+    monkeypatch.setattr(impact.mixed, "_minimise", stalled)
+    rows = mixed_model_rows(balanced_panel(), Book, SETTINGS, "pre", "post", HEAD)
+    lmm = [r for r in rows if r["indicator"] == "lmm_change"]
+    assert len(lmm) == 1 and lmm[0]["flag"] == "not_converged"
+    assert np.isfinite(lmm[0]["estimate"])
+
+
 def test_change_rows_against_scipy_and_hand_formulas():
     rng = np.random.default_rng(11)
     pre = rng.normal(3, 0.6, 80)

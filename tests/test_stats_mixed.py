@@ -125,3 +125,60 @@ def test_cell_changes_match_paired_change_in_every_cell():
 def test_cells_with_fewer_than_two_pairs_are_left_out():
     table = cell_changes([1.0, 2.0, 3.0], [2.0, 2.5, 4.0], ["a", "b", "b"])
     assert list(table.index) == ["b"]
+
+
+def likert_data(seed: int) -> pd.DataFrame:
+    """Rounded answers with small or null variance components: a flat REML likelihood."""
+    rng = np.random.default_rng(seed)
+    respondents, sites = int(rng.integers(20, 200)), int(rng.integers(2, 8))
+    site = rng.integers(0, sites, respondents)
+    u = rng.normal(0, rng.choice([0, 0.01, 0.3]), sites)
+    v = rng.normal(0, rng.choice([0, 0.01, 0.5]), respondents)
+    rows = [(r, site[r], w, 3 + 0.3 * w + u[site[r]] + v[r] + rng.normal(0, 1))
+            for r in range(respondents) for w in (0, 1) if rng.random() < 0.85 or w == 0]
+    data = pd.DataFrame(rows, columns=["rid", "site", "post", "y"])
+    return data.assign(y=np.round(data["y"] * 4) / 4, post=data["post"].astype(float))
+
+
+def dense_reml(data: pd.DataFrame, g_r: float, g_s: float) -> float:
+    """REML log-likelihood (σ² profiled, no constant) of ``y ~ post`` from the dense H."""
+    x = np.column_stack([np.ones(len(data)), data["post"]])
+    y = data["y"].to_numpy()
+    same = lambda key: (data[key].to_numpy()[:, None] == data[key].to_numpy()[None, :])  # noqa: E731
+    h = np.eye(len(data)) + g_r * same("rid") + g_s * same("site")
+    hinv = np.linalg.inv(h)
+    xhx = x.T @ hinv @ x
+    beta = np.linalg.solve(xhx, x.T @ hinv @ y)
+    r = y - x @ beta
+    n, p = x.shape
+    return -0.5 * (np.linalg.slogdet(h)[1] + np.linalg.slogdet(xhx)[1]
+                   + (n - p) * np.log(r @ hinv @ r))
+
+
+@pytest.mark.parametrize("seed", [23, 276])
+def test_flat_likelihood_is_finished_by_the_gradient_free_restart(seed, monkeypatch):
+    """These two data sets (found by scanning 300 seeds) stop L-BFGS-B's line search
+    "ABNORMAL" (MixedLM does not converge on them either); the Nelder–Mead restart must finish
+    the fit at the REML maximum, checked on the dense likelihood over a grid of variance
+    ratios that includes both boundaries."""
+    import impact.mixed
+
+    methods = []
+    minimize = impact.mixed.optimize.minimize
+
+    def spy(*args, **kwargs):
+        result = minimize(*args, **kwargs)
+        methods.append((kwargs["method"], bool(result.success)))
+        return result
+
+    monkeypatch.setattr(impact.mixed.optimize, "minimize", spy)
+    data = likert_data(seed)
+    exog = pd.DataFrame({"Intercept": 1.0, "post": data["post"]})
+    ours = fit_nested_reml(data["y"].to_numpy(), exog, data["rid"].to_numpy(),
+                           data["site"].to_numpy())
+    assert methods[0] == ("L-BFGS-B", False)
+    assert ours.converged
+    reached = dense_reml(data, ours.respondent_var / ours.scale, ours.site_var / ours.scale)
+    grid = np.r_[0.0, np.geomspace(1e-4, 4.0, 12)]
+    best = max(dense_reml(data, g_r, g_s) for g_r in grid for g_s in grid)
+    assert reached >= best - 1e-9

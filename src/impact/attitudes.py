@@ -384,7 +384,7 @@ def mixed_model_rows(panel, codebook, settings, pre, post, head) -> list[dict]:
         rows.append(dict(head, measure=scale, indicator="lmm_change", subgroup="all",
                          n=fit.n_respondents, estimate=fit.params["post"], ci_low=low,
                          ci_high=high, statistic=z, p_value=p, unit="points",
-                         method=_lmm_method(fit)))
+                         method=_lmm_method(fit), flag=_lmm_flag(fit)))
         if data["audience"].nunique() > 1:
             full = _mixedlm(f"{scale} ~ post * C(audience){terms}", data)
             if full is not None:
@@ -393,7 +393,7 @@ def mixed_model_rows(panel, codebook, settings, pre, post, head) -> list[dict]:
                 rows.append(dict(head, measure=scale, indicator="lmm_interaction",
                                  subgroup="audience", n=full.n_respondents, statistic=chi2,
                                  df=float(len(names)), p_value=p, unit="",
-                                 method=_lmm_method(full) + "_wald"))
+                                 method=_lmm_method(full) + "_wald", flag=_lmm_flag(full)))
     return rows
 
 
@@ -401,9 +401,15 @@ def _lmm_method(fit) -> str:
     return "mixedlm_reml_site_respondent" if fit.n_sites > 1 else "mixedlm_reml_respondent"
 
 
+def _lmm_flag(fit) -> str:
+    # published with a flag rather than dropped: the reader sees the model was tried
+    return "" if fit.converged else "not_converged"
+
+
 def _mixedlm(formula: str, data: pd.DataFrame):
     """Random intercept per respondent nested in site (or per respondent with one site),
-    REML (:func:`impact.mixed.fit_nested_reml`); None when the design is singular."""
+    REML (:func:`impact.mixed.fit_nested_reml`); None when the design is singular. A fit
+    whose optimiser did not converge is returned too (``converged=False``), to be flagged."""
     import statsmodels.formula.api as smf
 
     from impact.mixed import fit_nested_reml
@@ -415,7 +421,7 @@ def _mixedlm(formula: str, data: pd.DataFrame):
                               data["site"].to_numpy())
     except np.linalg.LinAlgError:
         return None
-    return fit if fit.converged else None
+    return fit
 
 
 def ordinal_rows(panel, settings, pre, post, head) -> list[dict]:

@@ -46,7 +46,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
                              "`holm:programme`; empty when not adjusted."),
     "method": ("string", "Method code (e.g. `paired_t`, `wilcoxon_signed_rank`, `mixedlm_reml`, "
                          "`mcnemar_exact`, `wilson`, `glm_binomial_cluster`)."),
-    "flag": ("string", "Quality flags, `;`-separated (e.g. `alpha_below_0.70`, "
+    "flag": ("string", "Quality flags, `;`-separated (e.g. `alpha_below_0.70`, `not_converged`, "
                        "`wwc_high_attrition`, `not_causal`)."),
     "suppressed": ("boolean", "True when the cell rests on fewer respondents than the "
                               "disclosure threshold: its numbers are blanked (secret "

@@ -1057,6 +1057,8 @@ def robustness_table(table: pd.DataFrame, labels: Labels,
                     secret = bool(r["suppressed"])
                     row[name] = SECRET if secret else (
                         f"{fmt_number(r['estimate'])} {ci_nb(r['ci_low'], r['ci_high'])}")
+                    if "not_converged" in str(r["flag"]):
+                        row[name] += " (non convergé)"
                     if n_name:  # IPW weighs the same pairs
                         row[n_name] = cell(r["n"], fmt_int, secret)
                 rows.append(row)
