@@ -213,10 +213,31 @@ def test_survival_curve_groups():
 # ------------------------------------------------------------------ determinism
 
 
+def _funnel() -> pd.DataFrame:
+    n = np.array([10, 20, 40, 80, 160])
+    theta, sd = 0.3, 1.0
+    estimate = theta + np.array([0.0, 0.3, -0.2, 0.0, 3.2 * sd / np.sqrt(160)])  # last: out
+    return pd.DataFrame({"label": "Image", "n": n, "estimate": estimate, "overall": theta,
+                         "sd_overall": sd})
+
+
+def test_funnel_plot_limits_and_the_cells_outside_them():
+    fig, alt = F.funnel_plot(_funnel())
+    ax = fig.axes[0]
+    limits = [line for line in ax.get_lines() if line.get_linestyle() in ("--", ":")]
+    assert len(limits) == 4
+    for line in limits:  # θ ± z·s/√n, z = 1,96 (--) or 3,09 (:)
+        x, y = line.get_data()
+        z = 1.959964 if line.get_linestyle() == "--" else 3.090232
+        assert np.allclose(np.abs(y - 0.3), z / np.sqrt(x))
+    assert "1 hors des limites à 99,8 %" in alt and "5 établissements" in alt
+
+
 BUILDERS = {
     "forest": lambda: F.forest_plot(_forest()),
     "likert": lambda: F.likert_diverging(_likert(5)),
     "flow": lambda: F.sample_flow(_flow()),
+    "funnel": lambda: F.funnel_plot(_funnel()),
     "survival": lambda: F.survival_curve(_survival()),
 }
 

@@ -112,6 +112,50 @@ def test_subgroup_table_shows_s_for_suppressed_cells(labels):
     assert test[labels.measure("image")] == "0,300"
 
 
+def _site_rows(sites: int, secret: set[int] = frozenset()):
+    """A programme whose 'image' change is published for many sites (mean change 0.1·k)."""
+    make = _rows(programme="cordee", wave_from="pre", wave_to="post", measure="image")
+    recs = [dict(indicator="mean_change", subgroup="all", n=400, estimate=0.3,
+                 ci_low=0.3 - 0.098, ci_high=0.3 + 0.098, unit="points")]
+    for k in range(sites):
+        hidden = k in secret
+        value = np.nan if hidden else 0.1 * k
+        recs += [dict(indicator="g_av", subgroup="site", subgroup_value=f"S{k}", unit="sd",
+                      n=np.nan if hidden else 20 + k, estimate=value, effect_size=value,
+                      suppressed=hidden),
+                 dict(indicator="mean_change", subgroup="site", subgroup_value=f"S{k}",
+                      unit="points", n=np.nan if hidden else 20 + k, estimate=value,
+                      suppressed=hidden)]
+    return make(recs)
+
+
+def test_many_sites_are_summarised_by_median_and_quartiles(labels):
+    table = rd.subgroup_table(_site_rows(25, secret={3}), "cordee", labels, ["site"], "pre",
+                              "post", max_listed=20)
+    assert len(table) == 2  # median and quartiles, not 25 rows
+    published = [0.1 * k for k in range(25) if k != 3]
+    median, quartiles = table.iloc[0], table.iloc[1]
+    assert "24 modalités publiées (sur 25)" in median["Modalité"]
+    assert median["Paires"] == f"{sum(20 + k for k in range(25) if k != 3):,}".replace(",", NNBSP)
+    image = labels.measure("image")
+    assert median[image] == f"{np.median(published):.2f}".replace(".", ",")
+    q1, q3 = np.percentile(published, [25, 75])
+    assert quartiles[image] == f"[{q1:.2f}{NNBSP};\u00a0{q3:.2f}]".replace(".", ",")
+    listed = rd.subgroup_table(_site_rows(5), "cordee", labels, ["site"], "pre", "post",
+                               max_listed=20)
+    assert len(listed) == 5  # few sites: one row each
+
+
+def test_funnel_frame_reads_the_sd_back_from_the_published_interval(labels):
+    from scipy import stats
+
+    frame = rd.funnel_frame(_site_rows(6, secret={2}), "cordee", "site", "pre", "post", labels)
+    assert list(frame["subgroup_value"]) == ["S0", "S1", "S3", "S4", "S5"]
+    sd = 0.098 / stats.t.ppf(0.975, 399) * np.sqrt(400)  # half-width = t·s/√n
+    assert frame["sd_overall"].iloc[0] == pytest.approx(sd)
+    assert (frame["overall"] == 0.3).all() and (frame["label"] == labels.measure("image")).all()
+
+
 def test_group_rows_make_headings_that_notes_render(labels):
     from impact import notes
 

@@ -46,6 +46,7 @@ from impact.formatting import (
 __all__ = [
     "INSERTION_MEASURES",
     "INSERTION_SHORT",
+    "MAX_LISTED_VALUES",
     "NOT_MEASURED",
     "Labels",
     "accounting_table",
@@ -59,6 +60,7 @@ __all__ = [
     "estimate_text",
     "flow_frame",
     "forest_frame",
+    "funnel_frame",
     "group_rows",
     "imbalance_table",
     "ingest_table",
@@ -93,6 +95,10 @@ __all__ = [
 ]
 
 NOT_MEASURED = "non mesurée"
+#: A subgroup variable with more published cells than this (sites of a national campaign) is
+#: summarised in the subgroup table (median and quartiles of its cells); every cell stays in
+#: the indicator tables and the funnel plot.
+MAX_LISTED_VALUES = 20
 WAVE_WORDS = {"pre": "avant", "post": "après", "followup": "suivi"}
 
 #: Insertion outcomes (measures) the insertion stage publishes, with their French labels.
@@ -726,12 +732,15 @@ def _subgroup_values(table: pd.DataFrame, variable: str, labels: Labels) -> list
 
 
 def subgroup_table(table: pd.DataFrame, programme: str, labels: Labels,
-                   variables: Sequence[str], wave_from: str, wave_to: str) -> pd.DataFrame:
+                   variables: Sequence[str], wave_from: str, wave_to: str,
+                   max_listed: int = MAX_LISTED_VALUES) -> pd.DataFrame:
     """g_av per subgroup cell (rows) and measure (columns), with the cell's number of pairs
     and, per variable, the p of the test that the change differs between its cells.
 
     Cells are formatted: « s. » under the disclosure threshold. The number of pairs is the
-    largest over the measures (an item may be missing for a few respondents)."""
+    largest over the measures (an item may be missing for a few respondents). A variable with
+    more than ``max_listed`` cells is summarised by the median and quartiles of its published
+    cells' g_av (:func:`_summarised_cells`) instead of one row per cell."""
     base = select(table, programme=programme, wave_from=wave_from, wave_to=wave_to)
     g_all = select(base, indicator="g_av", subgroup=list(variables))
     measures = _ordered_measures(g_all, labels, programme)
@@ -741,7 +750,11 @@ def subgroup_table(table: pd.DataFrame, programme: str, labels: Labels,
         if g.empty:
             continue
         mc = select(base, indicator="mean_change", subgroup=variable)
-        for value in _subgroup_values(g, variable, labels):
+        values = _subgroup_values(g, variable, labels)
+        if len(values) > max_listed:
+            rows += _summarised_cells(g, mc, labels.variable(variable), measures, labels)
+            values = []
+        for value in values:
             gv = select(g, subgroup_value=value)
             secret_all = bool(gv["suppressed"].all())
             ns = select(mc, subgroup_value=value)
@@ -765,6 +778,62 @@ def subgroup_table(table: pd.DataFrame, programme: str, labels: Labels,
                                                bool(r["suppressed"])))
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _summarised_cells(g: pd.DataFrame, mc: pd.DataFrame, variable_label: str,
+                      measures: Sequence[str], labels: Labels) -> list[dict]:
+    """Median and quartiles (Q1 ; Q3) of the published cells' g_av, per measure."""
+    shown = g[~g["suppressed"].astype(bool) & g["effect_size"].notna()]
+    cells = g["subgroup_value"].nunique()
+    published = shown["subgroup_value"].nunique()
+    pairs = mc.loc[~mc["suppressed"].astype(bool)].groupby("subgroup_value")["n"].max()
+    median = {"Sous-groupe": variable_label,
+              "Modalité": (f"médiane des {fmt_int(published)} modalités publiées (sur "
+                           f"{fmt_int(cells)})"),
+              "Paires": fmt_int(pairs.sum()) if len(pairs) else SECRET}
+    quartiles = {"Sous-groupe": variable_label, "Modalité": "1er et 3e quartiles",
+                 "Paires": MISSING}
+    for m in measures:
+        values = shown.loc[shown["measure"] == m, "effect_size"].astype(float)
+        if values.empty:
+            median[labels.measure(m)] = quartiles[labels.measure(m)] = SECRET
+            continue
+        q1, q2, q3 = np.quantile(values, [0.25, 0.5, 0.75])
+        median[labels.measure(m)] = fmt_number(q2)
+        quartiles[labels.measure(m)] = ci_nb(q1, q3)
+    return [median, quartiles]
+
+
+def funnel_frame(table: pd.DataFrame, programme: str, variable: str, wave_from: str,
+                 wave_to: str, labels: Labels) -> pd.DataFrame:
+    """Per published cell of ``variable`` and scale: the mean change and its number of
+    pairs, beside the whole programme's mean change (``overall``) and the SD of the individual
+    changes behind it (``sd_overall``), from which a funnel plot draws its control limits.
+
+    The SD is read back from the published interval, s = (ci_high − ci_low) / (2 t₀.₉₇₅,n−1)
+    · √n; the report recomputes no statistic (the module docstring)."""
+    from scipy import stats
+
+    base = select(table, programme=programme, wave_from=wave_from, wave_to=wave_to,
+                  indicator="mean_change", unit="points")
+    overall = select(base, subgroup="all")
+    overall = overall[~overall["suppressed"].astype(bool) & overall["n"].gt(1)]
+    cells = select(base, subgroup=variable)
+    cells = cells[~cells["suppressed"].astype(bool) & cells["estimate"].notna()]
+    if overall.empty or cells.empty:
+        return pd.DataFrame(columns=["measure", "label", "subgroup_value", "n", "estimate",
+                                     "overall", "sd_overall"])
+    n = overall["n"].astype(float)
+    sd = (overall["ci_high"] - overall["ci_low"]) / (2 * stats.t.ppf(0.975, n - 1)) * np.sqrt(n)
+    ref = pd.DataFrame({"measure": overall["measure"], "overall": overall["estimate"],
+                        "sd_overall": sd})
+    frame = cells[["measure", "subgroup_value", "n", "estimate"]].merge(ref, on="measure")
+    frame = frame[frame["measure"].isin(labels.scales(programme))]
+    order = {m: i for i, m in enumerate(_ordered_measures(frame, labels, programme))}
+    frame = frame.assign(label=frame["measure"].map(labels.measure),
+                         _order=frame["measure"].map(order))
+    return frame.sort_values(["_order", "subgroup_value"], kind="stable").drop(
+        columns="_order").reset_index(drop=True)
 
 
 def intention_table(table: pd.DataFrame, labels: Labels,
