@@ -640,55 +640,52 @@ def plant_mess(p: ProgrammeSpec, answers: pd.DataFrame, wave: str, instrument: I
         answers.loc[rows, variable] = words if variable == "age" else {  # the variable
             "jobs_named": "beaucoup", "situation_start": "31/02/2026"}[variable]
     _mark(answers, rows, "bad_value", counts, "bad_values")
-    extra, resubmitted = [], []
-    for i in take(wanted.get("resubmissions", 0)):
-        again = answers.loc[[i]].copy()
-        for item in items:
-            again[item] = int(rng.integers(1, k_points + 1))
-        again["submitted_at"] = again["submitted_at"] + pd.Timedelta(minutes=int(
-            rng.integers(20, 300)))
-        again["started_at"] = again["submitted_at"] - pd.to_timedelta(again["duration_s"],
-                                                                      unit="s")
-        again["mess"] = "resubmission"
-        extra.append(again)
-        resubmitted.append(i)
-    _mark(answers, resubmitted, "resubmission", counts, "resubmissions")
-    for _ in range(wanted.get("no_consent", 0)):
-        row = answers.loc[[int(rng.integers(0, len(answers)))]].copy()
-        row["person_id"] = "refus"
-        row["consent"] = 0
-        row[[c for c in answers.columns if c in set(items) | {"intention", "jobs_named",
-                                                              "situation", "job_industry",
-                                                              "situation_start"}]] = None
-        row["mess"] = "no_consent"
-        extra.append(row)
-        counts["no_consent"] += 1
-    for _ in range(wanted.get("tests", 0)):
-        row = answers.loc[[int(rng.integers(0, len(answers)))]].copy()
-        row["person_id"] = "test"
-        row["_name"], row["_email"], row["_comment"] = "TEST Test", "test@cmq-ici.fr", "test"
-        row["code_mother"] = "TEST"
-        row["mess"] = "test"
-        extra.append(row)
-        counts["tests"] += 1
-    answers = pd.concat([answers, *extra], ignore_index=True) if extra else answers
+    extra = [_resubmissions(answers, take(wanted.get("resubmissions", 0)), items, k_points,
+                            rng, counts)]
+    rows = [int(rng.integers(0, len(answers))) for _ in range(wanted.get("no_consent", 0))]
+    refused = answers.loc[rows].assign(person_id="refus", consent=0, mess="no_consent")
+    refused[[c for c in answers.columns if c in set(items) | {
+        "intention", "jobs_named", "situation", "job_industry", "situation_start"}]] = None
+    counts["no_consent"] += len(rows)
+    rows = [int(rng.integers(0, len(answers))) for _ in range(wanted.get("tests", 0))]
+    extra += [refused, answers.loc[rows].assign(
+        person_id="test", _name="TEST Test", _email="test@cmq-ici.fr", _comment="test",
+        code_mother="TEST", mess="test")]
+    counts["tests"] += len(rows)
+    answers = pd.concat([answers, *extra], ignore_index=True)
     answers = answers.sort_values("submitted_at", kind="stable", na_position="last")
     answers = answers.reset_index(drop=True)
-    duplicated = []
     pool = answers.index[answers["mess"] == "none"].to_numpy()
+    copies, positions = [], []
     for i in rng.choice(pool, min(wanted.get("duplicates", 0), len(pool)), replace=False):
-        row = answers.loc[[i]].copy()
-        row["mess"] = "duplicate"
-        duplicated.append((int(rng.integers(i + 1, len(answers) + 1)), row))
-        counts["duplicates"] += 1
-    # one concat (a concat per duplicate is quadratic: minutes at 10⁶ answers); duplicates
-    # drawn for the same position end up in reverse order of drawing
-    pieces, start = [], 0
-    for _, (position, row) in sorted(enumerate(duplicated), key=lambda t: (t[1][0], -t[0])):
-        pieces += [answers.iloc[start:position], row]
-        start = position
-    answers = pd.concat([*pieces, answers.iloc[start:]], ignore_index=True)
+        copies.append(i)
+        positions.append(int(rng.integers(i + 1, len(answers) + 1)))
+    counts["duplicates"] += len(copies)
+    # a copy drawn for position p goes before row p; copies drawn for the same position end up
+    # in reverse order of drawing (as inserting them one at a time did)
+    n, k = len(answers), len(copies)
+    order = np.lexsort((np.r_[np.zeros(n), -np.arange(k)],  # last key: ties of copies
+                        np.r_[np.ones(n), np.zeros(k)],  # copies before the row at p
+                        np.r_[np.arange(n), positions]))
+    answers = pd.concat([answers, answers.loc[copies].assign(mess="duplicate")],
+                        ignore_index=True).iloc[order].reset_index(drop=True)
     return answers, counts
+
+
+def _resubmissions(answers: pd.DataFrame, rows: list[int], items: list[str], k_points: int,
+                   rng: np.random.Generator, counts: dict[str, int]) -> pd.DataFrame:
+    """Second submissions of the given rows: new answers to every item, sent 20 to 300 minutes
+    later (random draws row after row, items first)."""
+    draws = [([int(rng.integers(1, k_points + 1)) for _ in items],
+              int(rng.integers(20, 300))) for _ in rows]
+    again = answers.loc[rows].copy()
+    if rows and items:
+        again[items] = np.array([d[0] for d in draws], dtype=float)
+    again["submitted_at"] = again["submitted_at"] + pd.to_timedelta(
+        [d[1] for d in draws], unit="min")
+    again["started_at"] = again["submitted_at"] - pd.to_timedelta(again["duration_s"], unit="s")
+    _mark(answers, rows, "resubmission", counts, "resubmissions")
+    return again.assign(mess="resubmission")
 
 
 def _mark(answers: pd.DataFrame, rows: list[int], kind: str, counts: dict[str, int],
