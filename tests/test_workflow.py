@@ -69,3 +69,24 @@ def test_lint_is_clean():
     assert "Congratulations" in done.stdout + done.stderr
 
 
+
+
+# --- the SLURM profile ---------------------------------------------------------------------
+
+
+def test_slurm_profile_gives_every_rule_all_its_resources():
+    """A --default-resources on the command line replaces the profile's defaults (docs/cluster.md):
+    every rule but `all` must list memory, time and CPUs itself, as expressions Snakemake can
+    evaluate for each attempt."""
+    import re
+
+    profile = yaml.safe_load((REPO / "workflow/profiles/slurm/config.yaml").read_text())
+    assert profile["executor"] == "slurm"
+    rules = {m for path in (REPO / "workflow/rules").glob("*.smk")
+             for m in re.findall(r"^rule (\w+):", path.read_text(), flags=re.M)}
+    assert rules and rules == set(profile["set-resources"])
+    for rule, resources in profile["set-resources"].items():
+        assert set(resources) == {"mem_mb", "runtime", "cpus_per_task"}, rule
+        for attempt in (1, 2, 3):
+            mem = eval(str(resources["mem_mb"]), {}, {"attempt": attempt})  # noqa: S307
+            assert mem >= 512 * attempt and int(resources["runtime"]) >= 10, rule
