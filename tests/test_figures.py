@@ -9,6 +9,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
+from scipy import stats
 
 from impact import figures as F
 from impact.formatting import MINUS, NBSP, NNBSP, SECRET
@@ -228,7 +229,7 @@ def test_funnel_plot_limits_and_the_cells_outside_them():
     assert len(limits) == 4
     for line in limits:  # θ ± z·s/√n, z = 1,96 (--) or 3,09 (:)
         x, y = line.get_data()
-        z = 1.959964 if line.get_linestyle() == "--" else 3.090232
+        z = stats.norm.ppf(0.975 if line.get_linestyle() == "--" else 0.999)
         assert np.allclose(np.abs(y - 0.3), z / np.sqrt(x))
     assert "1 hors des limites à 99,8 %" in alt and "5 établissements" in alt
 

@@ -665,7 +665,10 @@ def sample_flow(
     return fig, alt
 
 
-# --------------------------------------------------------------------------- employment curve
+# --------------------------------------------------------------------------- funnel plot
+
+#: Two-sided 95 % and 99,8 % normal quantiles: the funnel's inner and outer control limits.
+FUNNEL_Z = (1.959964, 3.090232)
 
 
 def funnel_plot(
@@ -696,13 +699,13 @@ def funnel_plot(
             n = sub["n"].to_numpy(dtype=float)
             theta, sd = float(sub["overall"].iloc[0]), float(sub["sd_overall"].iloc[0])
             grid = np.linspace(max(2.0, n.min() * 0.8), n.max() * 1.05, 100)
-            for z, style in ((1.959964, "--"), (3.090232, ":")):
+            for z, style in zip(FUNNEL_Z, ("--", ":"), strict=True):
                 for sign in (-1, 1):
                     ax.plot(grid, theta + sign * z * sd / np.sqrt(grid), ls=style,
                             color=TEXT_GREY, lw=0.9)
             ax.axhline(theta, color="black", lw=0.8)
             outside = np.abs(sub["estimate"].to_numpy(dtype=float) - theta) \
-                > 3.090232 * sd / np.sqrt(n)
+                > FUNNEL_Z[1] * sd / np.sqrt(n)
             ax.plot(n[~outside], sub["estimate"].to_numpy()[~outside], ls="none", marker="o",
                     ms=3.5, color=SERIES_COLOURS[0], alpha=0.75, mec="white", mew=0.3)
             ax.plot(n[outside], sub["estimate"].to_numpy()[outside], ls="none", marker="D",
@@ -727,6 +730,9 @@ def funnel_plot(
            "nombre de paires, autour de l'évolution d'ensemble, avec les limites à 95 % "
            "(tirets) et à 99,8 % (pointillés). " + " ; ".join(alt_parts) + ".")
     return fig, alt
+
+
+# --------------------------------------------------------------------------- employment curve
 
 
 def _extend(v: np.ndarray, n: int) -> np.ndarray:
