@@ -154,6 +154,9 @@ def test_funnel_frame_reads_the_sd_back_from_the_published_interval(labels):
     sd = 0.098 / stats.t.ppf(0.975, 399) * np.sqrt(400)  # half-width = t·s/√n
     assert frame["sd_overall"].iloc[0] == pytest.approx(sd)
     assert (frame["overall"] == 0.3).all() and (frame["label"] == labels.measure("image")).all()
+    # a campaign analysed at alpha = 0.10 publishes 90 % intervals: read back with t₀.₉₅
+    at_90 = rd.funnel_frame(_site_rows(6), "cordee", "site", "pre", "post", labels, alpha=0.10)
+    assert at_90["sd_overall"].iloc[0] == pytest.approx(0.098 / stats.t.ppf(0.95, 399) * 20)
 
 
 def test_group_rows_make_headings_that_notes_render(labels):

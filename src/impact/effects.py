@@ -209,7 +209,7 @@ def cell_changes(pre: ArrayLike, post: ArrayLike, cells: ArrayLike,
         "n": n.astype(int), "mean_diff": means["d"], "ci_low": means["d"] - half,
         "ci_high": means["d"] + half, "t": t, "df": n - 1,
         "p_t": 2 * stats.t.sf(np.abs(t), n - 1), "d_z": means["d"] / sds["d"],
-        "g_av": d_av * np.where(n > 1, 1 - 3 / (8 * n - 9), np.nan),
+        "g_av": d_av * n.map(hedges_j_gav),
         "g_av_ci_low": g_low, "g_av_ci_high": g_high})
     return out[out["n"] >= 2].replace([np.inf, -np.inf], np.nan)
 

@@ -805,13 +805,14 @@ def _summarised_cells(g: pd.DataFrame, mc: pd.DataFrame, variable_label: str,
 
 
 def funnel_frame(table: pd.DataFrame, programme: str, variable: str, wave_from: str,
-                 wave_to: str, labels: Labels) -> pd.DataFrame:
+                 wave_to: str, labels: Labels, alpha: float = 0.05) -> pd.DataFrame:
     """Per published cell of ``variable`` and scale: the mean change and its number of
     pairs, beside the whole programme's mean change (``overall``) and the SD of the individual
     changes behind it (``sd_overall``), from which a funnel plot draws its control limits.
 
-    The SD is read back from the published interval, s = (ci_high − ci_low) / (2 t₀.₉₇₅,n−1)
-    · √n; the report recomputes no statistic (the module docstring)."""
+    The SD is read back from the published interval (level 1 − ``alpha``, the analysis'
+    setting), s = (ci_high − ci_low) / (2 t_{1−α/2, n−1}) · √n; the report recomputes no
+    statistic (the module docstring)."""
     from scipy import stats
 
     base = select(table, programme=programme, wave_from=wave_from, wave_to=wave_to,
@@ -824,7 +825,8 @@ def funnel_frame(table: pd.DataFrame, programme: str, variable: str, wave_from: 
         return pd.DataFrame(columns=["measure", "label", "subgroup_value", "n", "estimate",
                                      "overall", "sd_overall"])
     n = overall["n"].astype(float)
-    sd = (overall["ci_high"] - overall["ci_low"]) / (2 * stats.t.ppf(0.975, n - 1)) * np.sqrt(n)
+    half_width = (overall["ci_high"] - overall["ci_low"]) / 2
+    sd = half_width / stats.t.ppf(1 - alpha / 2, n - 1) * np.sqrt(n)
     ref = pd.DataFrame({"measure": overall["measure"], "overall": overall["estimate"],
                         "sd_overall": sd})
     frame = cells[["measure", "subgroup_value", "n", "estimate"]].merge(ref, on="measure")
