@@ -618,8 +618,7 @@ def plant_mess(p: ProgrammeSpec, answers: pd.DataFrame, wave: str, instrument: I
     _mark(answers, rows, "incomplete", counts, "incomplete")
     if has_duration:
         rows = take(wanted.get("speeders", 0))
-        fast = _speeder_durations(answers["duration_s"].to_numpy(dtype=float, copy=True),
-                                  rows, rng)
+        fast = _speeder_durations(answers["duration_s"].to_numpy(dtype=float), rows, rng)
         answers.loc[rows, "duration_s"] = fast
         answers.loc[rows, "started_at"] = (answers.loc[rows, "submitted_at"]
                                            - pd.to_timedelta(fast, unit="s"))
@@ -636,8 +635,9 @@ def plant_mess(p: ProgrammeSpec, answers: pd.DataFrame, wave: str, instrument: I
                                                     spec.columns else "situation_start")
     if rows:
         answers[variable] = answers[variable].astype(object)
-        words = [rng.choice(["quinze", "150"]) for _ in rows]  # one draw per row, whatever
-        answers.loc[rows, variable] = words if variable == "age" else {  # the variable
+        # one draw per row whatever the variable, as before, so the campaign is unchanged
+        words = [rng.choice(["quinze", "150"]) for _ in rows]
+        answers.loc[rows, variable] = words if variable == "age" else {
             "jobs_named": "beaucoup", "situation_start": "31/02/2026"}[variable]
     _mark(answers, rows, "bad_value", counts, "bad_values")
     extra = [_resubmissions(answers, take(wanted.get("resubmissions", 0)), items, k_points,
@@ -705,10 +705,9 @@ def _speeder_durations(duration: np.ndarray, rows: list[int],
         n = len(ordered)
         median = (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
         fast[k] = float(np.round(median * rng.uniform(0.04, 0.15)))
-        if not np.isnan(duration[i]):
+        if not np.isnan(duration[i]):  # each row is a speeder once: its old value is here
             ordered = np.delete(ordered, np.searchsorted(ordered, duration[i]))
         ordered = np.insert(ordered, np.searchsorted(ordered, fast[k]), fast[k])
-        duration[i] = fast[k]
     return fast
 
 
