@@ -23,7 +23,6 @@ the table); 1 000 000 respondents take about half an hour on the 2-core machine.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import math
 import os
@@ -101,10 +100,11 @@ def environment() -> dict:
 
 
 def example_campaign(work: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The four runs of the example campaign, and the job benchmarks of the cold one."""
     repo = scratch(work / "example")
     env = environment()
     runs = [dict(run="cold", **measured(snakemake(repo), repo, env))]
-    per_rule = rule_benchmarks(repo / "benchmarks")
+    cold_jobs = job_benchmarks(repo / "benchmarks")
     runs.append(dict(run="no-op", **measured(snakemake(repo), repo, env)))
     # Snakemake compares the content of small inputs, so touching is not enough: edit them
     template = repo / "workflow" / "notebooks" / "impact_itip.ipynb"
@@ -115,7 +115,7 @@ def example_campaign(work: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     export = repo / "surveys" / "cordee" / "post.csv"
     export.write_bytes(export.read_bytes() + b"\r\n")  # a trailing blank line
     runs.append(dict(run="one export changed", **measured(snakemake(repo), repo, env)))
-    return pd.DataFrame(runs), per_rule
+    return pd.DataFrame(runs), cold_jobs
 
 
 def job_benchmarks(directory: Path) -> pd.DataFrame:
@@ -130,9 +130,8 @@ def job_benchmarks(directory: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["rule", "job", "wall_s", "cpu_s", "max_rss_mib"])
 
 
-def rule_benchmarks(directory: Path) -> pd.DataFrame:
-    """Snakemake's benchmark files of a run, aggregated per rule."""
-    jobs = job_benchmarks(directory)
+def rule_benchmarks(jobs: pd.DataFrame) -> pd.DataFrame:
+    """Job benchmarks (:func:`job_benchmarks`) aggregated per rule."""
     return jobs.groupby("rule").agg(jobs=("job", "count"), wall_s=("wall_s", "sum"),
                                     cpu_s=("cpu_s", "sum"),
                                     max_rss_mib=("max_rss_mib", "max")).round(2).reset_index()
@@ -220,7 +219,6 @@ def scaling(work: Path, sizes: list[int]) -> tuple[pd.DataFrame, dict[int, pd.Da
                               str(surveys), "--respondents", str(n)], work, environment())
         repo = scratch(work / f"scale_{n}", surveys=surveys)
         config = yaml.safe_load((repo / "config" / "config.yaml").read_text())
-        config = copy.deepcopy(config)
         config["validation"]["row_count"]["max"] = max(10 * n, 1000)
         (repo / "config" / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True,
                                                                     sort_keys=False))
@@ -232,8 +230,7 @@ def scaling(work: Path, sizes: list[int]) -> tuple[pd.DataFrame, dict[int, pd.Da
             row["note"] = "FAILED: " + (failed.strip().splitlines() or ["?"])[-1]
         else:
             jobs[n] = job_benchmarks(repo / "benchmarks")
-            rules = rule_benchmarks(repo / "benchmarks").sort_values("wall_s",
-                                                                     ascending=False)
+            rules = rule_benchmarks(jobs[n]).sort_values("wall_s", ascending=False)
             row["report_pages"] = json.loads(
                 (repo / "results" / "provenance.json").read_text())["pages"]
             row["slowest_rule"] = f"{rules['rule'].iloc[0]} {rules['wall_s'].iloc[0]} s"
@@ -251,8 +248,8 @@ def scaling(work: Path, sizes: list[int]) -> tuple[pd.DataFrame, dict[int, pd.Da
     # the same on the size-dependent part of the time (wall minus the smallest campaign's):
     # at 10⁴–10⁵ respondents the fixed cost of ~30 jobs (imports, GX, the report) dominates the
     # whole-run exponent, which then says little about how the analysis itself scales
-    net = sizes_done["wall_s"] - sizes_done["wall_s"].iloc[0] if len(sizes_done) else None
-    if net is not None:
+    if len(sizes_done):
+        net = sizes_done["wall_s"] - sizes_done["wall_s"].iloc[0]
         frame["exponent_net"] = (np.log(net.where(net > 0)).diff() / log_n.diff()).reindex(
             frame.index)
     return frame.round(3), jobs
@@ -268,7 +265,8 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
-    runs, per_rule = example_campaign(args.work)
+    runs, cold_jobs = example_campaign(args.work)
+    per_rule = rule_benchmarks(cold_jobs)
     floor = compute_floor(args.work, per_rule)
     cold = float(runs.loc[runs["run"] == "cold", "wall_s"].iloc[0])
     ratio = cold / floor["wall_s"]
@@ -290,8 +288,7 @@ def main() -> int:
         scale, jobs = scaling(args.work, args.sizes)
         scale.to_csv(OUT / "scaling.csv", index=False)
         print(scale.to_string(index=False))
-        resources = slurm_resources(job_benchmarks(args.work / "example" / "benchmarks"),
-                                    *jobs.values())
+        resources = slurm_resources(cold_jobs, *jobs.values())
         resources.to_csv(OUT / "slurm_resources.csv", index=False)
         print("\nSLURM resources (worst job per rule over the example and every size; "
               "workflow/profiles/slurm)\n" + resources.to_string(index=False))
