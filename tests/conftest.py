@@ -18,21 +18,21 @@ PROGRAMMES = ["cordee", "semaines_apprenantes", "industrie_transition"]
 
 @pytest.fixture(scope="session")
 def instrument():
-    from impact.instrument import load_instrument
+    from impact.survey.instrument import load_instrument
 
     return load_instrument(SURVEYS / "instrument.yaml")
 
 
 @pytest.fixture(scope="session")
 def codebooks(instrument):
-    from impact.codebook import load_codebooks
+    from impact.survey.codebook import load_codebooks
 
     return load_codebooks(SURVEYS, PROGRAMMES, instrument)
 
 
 @pytest.fixture(scope="session")
 def demo_key():
-    from impact.pseudonym import load_key
+    from impact.ingest.pseudonym import load_key
 
     return load_key(demo=True)
 

@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from impact.codebook import load_codebook
-from impact.effects import paired_change
-from impact.linkage import link_waves
-from impact.pseudonym import normalise_code
-from impact.scales import scale_scores
+from impact.ingest.pseudonym import normalise_code
+from impact.linkage.matching import link_waves
 from impact.simulate import ProgrammeSpec, simulate_persons, wave_answers
+from impact.stats.effects import paired_change
+from impact.survey.codebook import load_codebook
+from impact.survey.scales import scale_scores
 from tests.conftest import SURVEYS
 
 CAMPAIGNS = 50

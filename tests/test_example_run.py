@@ -24,9 +24,9 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from impact import contract
-from impact import report_data as rd
-from impact.formatting import SECRET
+from impact.indicators import contract
+from impact.report import tables as rd
+from impact.report.formatting import SECRET
 from tests.workflow_support import snakemake
 
 pytestmark = [pytest.mark.workflow,
@@ -76,9 +76,9 @@ def test_nothing_left_to_do_after_a_run(example_run):
 
 def secrets_of_exports(surveys: Path) -> set[str]:
     """Every direct identifier and raw pseudonymous code typed in the example exports."""
-    from impact.codebook import load_codebook
-    from impact.instrument import load_instrument
-    from impact.readers import read_export
+    from impact.ingest.readers import read_export
+    from impact.survey.codebook import load_codebook
+    from impact.survey.instrument import load_instrument
 
     instrument = load_instrument(surveys / "instrument.yaml")
     found: set[str] = set()
@@ -160,7 +160,7 @@ def test_linkage_precision_and_recall_on_the_example(example_run):
 
 
 def test_planted_effects_are_recovered(example_run):
-    from impact.recovery import insertion_recovery, recovery_table, truths
+    from impact.simulate.recovery import insertion_recovery, recovery_table, truths
 
     table = pd.read_csv(example_run / "results/indicators/pooled.csv",
                         keep_default_na=False, na_values=[""])
@@ -215,7 +215,7 @@ def html(run):
 
 @pytest.fixture(scope="module")
 def pdf_text(run):
-    from impact.render import pdf_text
+    from impact.report.render import pdf_text
 
     return pdf_text(run / "results/report/impact_itip.pdf")
 
@@ -227,7 +227,7 @@ def indicators(run):
 
 
 def test_outputs_exist_and_html_is_self_contained(run, html):
-    from impact.render import external_references
+    from impact.report.render import external_references
 
     report = run / "results/report"
     for name in ("impact_itip.html", "impact_itip.pdf", "impact_itip.ipynb"):
@@ -249,7 +249,7 @@ def test_outputs_exist_and_html_is_self_contained(run, html):
 
 
 def test_pdf_chapters_and_page_count(run):
-    from impact.render import pdf_outline, pdf_page_count
+    from impact.report.render import pdf_outline, pdf_page_count
 
     pdf = run / "results/report/impact_itip.pdf"
     outline = pdf_outline(pdf)
@@ -294,7 +294,7 @@ def test_no_decimal_point_in_the_text(html, pdf_text, run):
 
 
 def test_every_exhibit_is_numbered_with_its_three_notes(html):
-    from impact.notes import exhibits_in
+    from impact.report.notes import exhibits_in
 
     text, soup = html
     exhibits = soup.find_all("figure", class_="exhibit")
@@ -410,7 +410,7 @@ def test_insertion_section_follows_the_tables(indicators, html):
 
 def test_without_insertion_rows_the_notebook_says_so(run, tmp_path):
     """The template runs on tables without any insertion row (papermill only, no PDF)."""
-    from impact.render import execute_notebook
+    from impact.report.render import execute_notebook
     from impact.report_stage import kernel_name
 
     tables = []

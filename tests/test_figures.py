@@ -11,8 +11,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from scipy import stats
 
-from impact import figures as F
-from impact.formatting import MINUS, NBSP, NNBSP, SECRET
+from impact.report import figures as F
+from impact.report.figure_style import NEUTRAL_GREY, FrenchFormatter
+from impact.report.formatting import MINUS, NBSP, NNBSP, SECRET
 
 
 def _forest() -> pd.DataFrame:
@@ -82,13 +83,13 @@ def _plotted_x(ax) -> np.ndarray:
 
 
 def test_french_formatter():
-    f = F.FrenchFormatter()
+    f = FrenchFormatter()
     assert f.format_ticks([0, 0.25, 0.5]) == ["0,00", "0,25", "0,50"]
     assert f.format_ticks([-0.5, 0, 0.5]) == [f"{MINUS}0,5", "0,0", "0,5"]
     assert f.format_ticks([0, 1000, 2000]) == ["0", f"1{NNBSP}000", f"2{NNBSP}000"]
-    pct = F.FrenchFormatter(percent=True, absolute=True)
+    pct = FrenchFormatter(percent=True, absolute=True)
     assert pct.format_ticks([-0.5, 0, 0.25]) == [f"50{NBSP}%", f"0{NBSP}%", f"25{NBSP}%"]
-    assert F.FrenchFormatter(decimals=1)(0.25) == "0,3"
+    assert FrenchFormatter(decimals=1)(0.25) == "0,3"
 
 
 # ------------------------------------------------------------------ forest plot
@@ -159,8 +160,8 @@ def test_likert_suppressed_bar_is_not_drawn():
 
 
 def test_diverging_colours():
-    assert F.diverging_colours(5)[2] == F.NEUTRAL_GREY
-    assert len(F.diverging_colours(4)) == 4 and F.NEUTRAL_GREY not in F.diverging_colours(4)
+    assert F.diverging_colours(5)[2] == NEUTRAL_GREY
+    assert len(F.diverging_colours(4)) == 4 and NEUTRAL_GREY not in F.diverging_colours(4)
     assert len(set(F.diverging_colours(7))) == 7
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from babel import numbers as babel_numbers
 
-from impact.formatting import (
+from impact.report.formatting import (
     MINUS,
     MISSING,
     NBSP,

@@ -1,4 +1,4 @@
-"""Tests of impact.gx_engine: real Great Expectations runs (no mocks) on hand-made frames.
+"""Tests of impact.checks.gx_engine: real Great Expectations runs (no mocks) on hand-made frames.
 
 GX takes seconds to import: the in-process runs share one import and one module-scoped
 validation; the few subprocess tests (import cost, HOME, concurrency) pay their own import.
@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from impact.errors import ConfigError
-from impact.gx_engine import (
+from impact.checks.gx_engine import (
     FAILED_ROW_COLUMNS,
     RESULT_COLUMNS,
     ExpectationSpec,
@@ -28,6 +27,7 @@ from impact.gx_engine import (
     expectation_class,
     run_suite,
 )
+from impact.errors import ConfigError
 
 S = ExpectationSpec
 WINDOW = {"min_value": "2025-08-01", "max_value": "2025-12-31"}
@@ -458,7 +458,7 @@ RUNNER = textwrap.dedent(
     import json, sys, time
     from pathlib import Path
     import pandas as pd
-    from impact.gx_engine import ExpectationSpec as S, run_suite, build_data_docs
+    from impact.checks.gx_engine import ExpectationSpec as S, run_suite, build_data_docs
     import great_expectations  # noqa: F401  (import before the barrier: overlap the runs)
 
     ctx, name, go, site = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), sys.argv[4]
@@ -496,7 +496,7 @@ def _spawn(script: Path, args: list[str], env: dict[str, str], cwd: Path) -> sub
 
 
 def test_module_import_does_not_import_gx():
-    code = "import sys, impact.gx_engine; print('great_expectations' in sys.modules)"
+    code = "import sys, impact.checks.gx_engine; print('great_expectations' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

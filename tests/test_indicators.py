@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from impact import contract
-from impact.attitudes import (
+from impact.indicators import contract
+from impact.indicators.attitudes import (
     AnalysisSettings,
     change_rows,
     intention_rows,
     mixed_model_rows,
     paired_frame,
 )
-from impact.publish import adjust, pooled_rows
+from impact.indicators.publish import adjust, pooled_rows
 
 SETTINGS = AnalysisSettings(alpha=0.05, reliability_threshold=0.7, covariates=("gender",),
                             ordinal_items=(), subgroups=("gender",), power=0.8)
@@ -54,13 +54,13 @@ def test_mixed_model_equals_paired_change_on_balanced_complete_data():
 
 
 def test_a_mixed_model_that_did_not_converge_is_flagged_not_dropped(monkeypatch):
-    import impact.mixed
+    import impact.stats.mixed
 
     def stalled(objective, start):  # the optimiser gives up where it started
-        return impact.mixed.optimize.OptimizeResult(x=start, fun=objective(start),
+        return impact.stats.mixed.optimize.OptimizeResult(x=start, fun=objective(start),
                                                     success=False)
 
-    monkeypatch.setattr(impact.mixed, "_minimise", stalled)
+    monkeypatch.setattr(impact.stats.mixed, "_minimise", stalled)
     rows = mixed_model_rows(balanced_panel(), Book, SETTINGS, "pre", "post", HEAD)
     lmm = [r for r in rows if r["indicator"] == "lmm_change"]
     assert len(lmm) == 1 and lmm[0]["flag"] == "not_converged"

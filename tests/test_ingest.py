@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from impact.codebook import load_codebook
 from impact.errors import DataError
-from impact.ingest import ingest_export
+from impact.ingest.harmonise import ingest_export
+from impact.survey.codebook import load_codebook
 from tests.conftest import PROGRAMMES, SURVEYS
 
 DATA = Path(__file__).parent / "data"

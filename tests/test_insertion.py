@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from impact import contract
 from impact.errors import ConfigError
-from impact.insertion import (
+from impact.indicators import contract
+from impact.indicators.insertion import (
     DEFINITIONS,
     OUTCOMES,
     InsertionSettings,

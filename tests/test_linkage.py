@@ -1,4 +1,4 @@
-"""Tests of impact.linkage: hand-made cases, determinism, a synthetic population."""
+"""Tests of impact.linkage.matching: hand-made cases, determinism, a synthetic population."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from impact.linkage import DECISIONS, link_waves, linkage_quality
-from impact.pseudonym import normalise_code
+from impact.ingest.pseudonym import normalise_code
+from impact.linkage.matching import DECISIONS, link_waves, linkage_quality
 
 PARTS = {"code_mother": "letters", "code_month": "digits", "code_town": "letters"}
 WAVES = ["pre", "post", "followup"]

@@ -1,4 +1,4 @@
-"""Tests of impact.pseudonym: code normalisation, keys, keyed hashes."""
+"""Tests of impact.ingest.pseudonym: code normalisation, keys, keyed hashes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from impact.errors import ConfigError
-from impact.pseudonym import (
+from impact.ingest.pseudonym import (
     DEMO_KEY,
     PseudonymKey,
     keyed_hash,

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from impact import notes
-from impact.formatting import SECRET
-from impact.render import (
+from impact.report import notes
+from impact.report.formatting import SECRET
+from impact.report.render import (
     execute_notebook,
     external_references,
     html_to_pdf,
@@ -84,7 +84,7 @@ def test_notes_and_alt_are_required():
 
 
 def test_figure_exhibit_embeds_image_with_alt():
-    from impact import figures
+    from impact.report import figures
 
     frame = pd.DataFrame({"programme": ["p", "p"], "measure": ["m1", "m2"],
                           "effect_size": [0.3, 0.5], "ci_low": [0.1, 0.2],

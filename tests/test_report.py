@@ -1,6 +1,6 @@
 """The report « Impact ITIP »: table shaping, provenance, and the real report rule.
 
-Unit tests (fast) of :mod:`impact.report_data` and :mod:`impact.provenance`. The report
+Unit tests (fast) of :mod:`impact.report.tables` and :mod:`impact.report.provenance`. The report
 rule's real outputs are checked in ``tests/test_example_run.py`` (the shared workflow run):
 HTML and PDF, their chapters and page count, French number format, the notes of every
 exhibit, suppressed cells, provenance checksums, the synthetic-data banner, and that editing
@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from impact import contract, provenance
-from impact import report_data as rd
-from impact.formatting import MISSING, NNBSP, SECRET
+from impact.indicators import contract
+from impact.report import provenance
+from impact.report import tables as rd
+from impact.report.formatting import MISSING, NNBSP, SECRET
 
 pytestmark = pytest.mark.filterwarnings("ignore:HarfBuzz-Subset:DeprecationWarning")
 
@@ -160,7 +161,7 @@ def test_funnel_frame_reads_the_sd_back_from_the_published_interval(labels):
 
 
 def test_group_rows_make_headings_that_notes_render(labels):
-    from impact import notes
+    from impact.report import notes
 
     frame = pd.DataFrame({"Programme": ["A", "A", "B"], "Mesure": ["x", "y", "x"],
                           "Valeur": ["1", "", "3"]})
@@ -201,7 +202,7 @@ def test_flow_frame_totals_and_reasons(labels):
                       "linked": 55, "analysed": 697}
     assert set(flow.loc[flow["stage"] == "quarantined", "reason"]) == {
         "", "réponse trop rapide", "questionnaire incomplet"}
-    from impact import figures
+    from impact.report import figures
     fig, alt = figures.sample_flow(flow, programme_labels={"cordee": "Cordée"})
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert "n = 15" in "\n".join(texts) and any("motifs cumulables" in t for t in texts)
@@ -311,7 +312,7 @@ def test_provenance_detects_a_changed_export(tmp_path):
 def test_overflow_detector_finds_a_table_wider_than_the_page():
     import weasyprint
 
-    from impact.render import overflowing_boxes
+    from impact.report.render import overflowing_boxes
 
     wide = ("<html><body><table style='white-space: nowrap'><tr>"
             + "<td>colonne très large</td>" * 30 + "</tr></table></body></html>")

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from impact.scales import pomp, scale_scores
+from impact.survey.scales import pomp, scale_scores
 
 
 def test_reverse_coding_and_mean(instrument):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from impact.attrition_model import attrition_weights, ipw_mean_change
+from impact.stats.attrition_model import attrition_weights, ipw_mean_change
 
 TRUE_CHANGE = 0.5
 
@@ -127,7 +127,7 @@ def test_errors_and_missing_values():
 
 
 def test_site_retention_is_leave_one_out_and_smoothed():
-    from impact.attrition import site_retention
+    from impact.linkage.attrition import site_retention
 
     site = pd.Series(["a", "a", "a", "b"])
     kept = pd.Series([True, True, False, False])
@@ -153,7 +153,7 @@ def _many_site_panel(sites: int, seed: int = 0) -> pd.DataFrame:
 
 @pytest.mark.parametrize("sites, site_rows", [(10, "site=S000"), (60, "site_retention_loo")])
 def test_attrition_model_site_encoding(sites, site_rows):
-    from impact.attrition import MAX_SITE_DUMMIES, attrition_rows
+    from impact.linkage.attrition import MAX_SITE_DUMMIES, attrition_rows
 
     assert 10 <= MAX_SITE_DUMMIES < 60
     panel = _many_site_panel(sites)

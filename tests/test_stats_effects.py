@@ -7,7 +7,7 @@ import pingouin as pg
 import pytest
 from scipy import stats
 
-from impact.effects import (
+from impact.stats.effects import (
     adjust_pvalues,
     dz_ci,
     gav_ci,

@@ -8,7 +8,7 @@ import pingouin as pg
 import pytest
 from scipy import stats
 
-from impact.power import icc_oneway, minimum_detectable_effect
+from impact.stats.power import icc_oneway, minimum_detectable_effect
 
 
 def test_two_group_mde_matches_bloom_cluster_formula():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from impact.rates import bounds_for_nonresponse, wilson_ci
+from impact.stats.rates import bounds_for_nonresponse, wilson_ci
 
 Z = 1.959963984540054
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pingouin as pg
 import pytest
 
-from impact.reliability import cronbach_alpha, mcdonald_omega, reliability_table
+from impact.stats.reliability import cronbach_alpha, mcdonald_omega, reliability_table
 
 
 def _one_factor(loadings, uniquenesses, n, seed):

@@ -6,7 +6,7 @@ import numpy as np
 import pingouin as pg
 import pytest
 
-from impact.wwc import (
+from impact.stats.wwc import (
     ATTRITION_BOUNDARY,
     baseline_equivalence,
     classify_attrition,

@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from impact.codebook import load_codebook
+from impact.checks.accounting import accounting_table
+from impact.checks.validate import Settings, validate_export
 from impact.errors import DataError
-from impact.ingest import ingest_export
-from impact.validate import Settings, accounting_table, validate_export
+from impact.ingest.harmonise import ingest_export
+from impact.survey.codebook import load_codebook
 from tests.conftest import PROGRAMMES, REPO, SURVEYS
 
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())

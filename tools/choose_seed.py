@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def check_seed(seed: int, config: dict, workdir: Path) -> list[str]:
     """Problems of the campaign simulated with ``seed`` (empty list: it passes)."""
     from impact.pipeline import run_campaign
-    from impact.recovery import recovery_table, truths
     from impact.simulate import simulate_campaign
+    from impact.simulate.recovery import recovery_table, truths
 
     surveys = workdir / f"seed{seed}"
     simulate_campaign(ROOT / "surveys" / "simulation.yaml", surveys, seed=seed)
@@ -55,7 +55,7 @@ def check_seed(seed: int, config: dict, workdir: Path) -> list[str]:
 
 
 def insertion_problems(table, expected: dict) -> list[str]:
-    from impact.recovery import insertion_recovery
+    from impact.simulate.recovery import insertion_recovery
 
     rows = insertion_recovery(table, expected)
     return [f"{r.programme} {r.measure}: truth {r.truth:.3f} outside "

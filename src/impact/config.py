@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from impact.errors import ConfigError, DataError
-from impact.yamlio import LineIndex, bullet_list, load_schema, load_yaml, schema_errors
+from impact.survey.yamlio import LineIndex, bullet_list, load_schema, load_yaml, schema_errors
 
 DEFAULT_CONFIG = Path("config/config.yaml")
 
@@ -32,8 +32,8 @@ def check_programmes(config: dict, path: str | Path = DEFAULT_CONFIG) -> dict:
     :class:`DataError`); a wave or programme named in the config but absent from the surveys is
     a configuration problem (English :class:`ConfigError`).
     """
-    from impact.codebook import load_codebooks
-    from impact.instrument import load_instrument
+    from impact.survey.codebook import load_codebooks
+    from impact.survey.instrument import load_instrument
 
     surveys = Path(config["surveys_dir"])
     if not (surveys / "instrument.yaml").is_file():

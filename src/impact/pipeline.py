@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from impact import contract
-from impact.analysis import programme_indicators
+from impact.checks.validate import Settings, validate_export
 from impact.config import check_programmes
-from impact.ingest import ingest_export
-from impact.panel import Panel, build_panel, truth_mapping
-from impact.pseudonym import load_key
-from impact.publish import publish_table
-from impact.validate import Settings, validate_export
+from impact.indicators import contract
+from impact.indicators.programme import programme_indicators
+from impact.indicators.publish import publish_table
+from impact.ingest.harmonise import ingest_export
+from impact.ingest.pseudonym import load_key
+from impact.linkage.panel import Panel, build_panel, truth_mapping
 
 
 @dataclass
@@ -36,7 +36,7 @@ def run_campaign(config: dict, *, workdir: str | Path) -> CampaignResult:
     ``config`` is a checked configuration (its ``surveys_dir`` points at the campaign);
     ``workdir`` receives Great Expectations' state only.
     """
-    from impact.instrument import load_instrument
+    from impact.survey.instrument import load_instrument
 
     surveys = Path(config["surveys_dir"])
     books = check_programmes(config)

@@ -6,7 +6,7 @@
    start time) — the notebook reads it for its annex;
 2. execute the notebook template with papermill, parameters injected (paths of the tables,
    campaign, flags…); the executed notebook is kept for audit;
-3. render it to a self-contained HTML page and a PDF (:func:`impact.render.render_report`),
+3. render it to a self-contained HTML page and a PDF (:func:`impact.report.render.render_report`),
    and check that the PDF has the report's chapters;
 4. stamp the end time and the outputs' checksums into the provenance record.
 
@@ -113,8 +113,8 @@ def report(
     timeout: int = 1800,
 ) -> None:
     """Stage ``report`` (see the module docstring)."""
-    from impact import provenance
-    from impact.render import execute_notebook, pdf_outline, render_report
+    from impact.report import provenance
+    from impact.report.render import execute_notebook, pdf_outline, render_report
 
     with stage_log(log_path, "report"):
         for noisy in ("fontTools", "weasyprint"):  # one line per font table / layout step

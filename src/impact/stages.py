@@ -57,9 +57,9 @@ def ingest(*, instrument_path: str, codebook_path: str, wave: str, surveys_dir: 
            test_markers: list[str], pseudonymisation: dict, interim: str, report: str,
            codes: str, log_path: str | None = None) -> None:
     """Stage ``ingest``: one export → interim table, restricted codes, ingest report."""
-    from impact.codebook import load_codebook
-    from impact.ingest import ingest_export
-    from impact.instrument import load_instrument
+    from impact.ingest.harmonise import ingest_export
+    from impact.survey.codebook import load_codebook
+    from impact.survey.instrument import load_instrument
 
     with stage_log(log_path, f"ingest {codebook_path} {wave}"):
         instrument = load_instrument(instrument_path)
@@ -84,9 +84,9 @@ def validate(*, instrument_path: str, codebook_path: str, wave: str, config: dic
     """Stage ``validate``: GX suite on one export → kept rows, quarantine, exclusions."""
     import pandas as pd
 
-    from impact.codebook import load_codebook
-    from impact.instrument import load_instrument
-    from impact.validate import Settings, validate_export
+    from impact.checks.validate import Settings, validate_export
+    from impact.survey.codebook import load_codebook
+    from impact.survey.instrument import load_instrument
 
     with stage_log(log_path, f"validate {codebook_path} {wave}"):
         instrument = load_instrument(instrument_path)
@@ -111,7 +111,7 @@ def validate(*, instrument_path: str, codebook_path: str, wave: str, config: dic
 
 def row_accounting(*, accounting: list[str], output: str, log_path: str | None = None) -> None:
     """Stage ``row_accounting``: the tidy table of every export's row flow."""
-    from impact.validate import accounting_table
+    from impact.checks.accounting import accounting_table
 
     with stage_log(log_path, "row_accounting"):
         entries = [json.loads(Path(p).read_text(encoding="utf-8")) for p in accounting]
@@ -122,7 +122,7 @@ def row_accounting(*, accounting: list[str], output: str, log_path: str | None =
 
 def data_docs(*, context_dir: str, site_dir: str, log_path: str | None = None) -> None:
     """Stage ``data_docs``: one static Great Expectations site for every export."""
-    from impact.gx_engine import build_data_docs
+    from impact.checks.gx_engine import build_data_docs
 
     with stage_log(log_path, "data_docs"):
         index = build_data_docs(Path(context_dir), Path(site_dir))
@@ -136,10 +136,10 @@ def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: li
     """Stage ``link``: kept rows of every wave → respondent × wave panel, linkage report."""
     import pandas as pd
 
-    from impact import contract
-    from impact.codebook import load_codebook
-    from impact.instrument import load_instrument
-    from impact.panel import build_panel, truth_mapping
+    from impact.indicators import contract
+    from impact.linkage.panel import build_panel, truth_mapping
+    from impact.survey.codebook import load_codebook
+    from impact.survey.instrument import load_instrument
 
     with stage_log(log_path, f"link {codebook_path}"):
         instrument = load_instrument(instrument_path)
@@ -163,7 +163,7 @@ def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: li
 
 
 def _key(pseudonymisation: dict):
-    from impact.pseudonym import load_key
+    from impact.ingest.pseudonym import load_key
 
     return load_key(env_var=pseudonymisation.get("key_env", "IMPACT_PSEUDONYM_KEY"),
                     file_env_var=pseudonymisation.get("key_file_env",
@@ -176,10 +176,10 @@ def indicators(*, instrument_path: str, codebook_path: str, waves: list[str], pa
     """Stage ``indicators``: every estimate of one programme (small cells suppressed)."""
     import pandas as pd
 
-    from impact import contract
-    from impact.analysis import programme_indicators
-    from impact.codebook import load_codebook
-    from impact.instrument import load_instrument
+    from impact.indicators import contract
+    from impact.indicators.programme import programme_indicators
+    from impact.survey.codebook import load_codebook
+    from impact.survey.instrument import load_instrument
 
     with stage_log(log_path, f"indicators {codebook_path}"):
         instrument = load_instrument(instrument_path)
@@ -198,9 +198,9 @@ def publish(*, partials: list[str], attrition: list[str], quality: list[str],
     """Stage ``publish``: adjust p-values, pool, write the tables and the data package."""
     import pandas as pd
 
-    import impact.insertion  # noqa: F401  (registers the insertion indicator codes)
-    from impact import contract
-    from impact.publish import publish_table
+    import impact.indicators.insertion  # noqa: F401  (registers the insertion indicator codes)
+    from impact.indicators import contract
+    from impact.indicators.publish import publish_table
 
     with stage_log(log_path, "publish"):
         table = publish_table(

@@ -1,0 +1,414 @@
+"""Validation of one ingested export with Great Expectations: suites built from the codebook.
+
+Every check is a real GX expectation run on the interim table (plus a few derived columns that
+make field-survey checks expressible as column expectations). Checks come in families, whose
+severity comes from ``config.validation.severity``:
+
+table level (a failure stops the run)
+    ``required_columns``, ``row_count``, ``campaign_window``;
+row level (a failing row is quarantined with a French reason)
+    ``allowed_codes``, ``value_range``, ``dates_ordered``, ``duplicate_code``, ``speeder``,
+    ``straightliner``, ``incomplete``, ``parse_error``; ``required_answers`` (``mostly``) warns;
+documented exclusion rules (severity ``exclude``, counted, never analysed)
+    no consent (or consent missing), test submission, exact duplicate (the first copy is kept).
+
+Each row ends in exactly one outcome — excluded (first exclusion rule in the order above),
+quarantined (every failed check named), or kept — so that for every export
+``rows read = kept + quarantined + excluded``. A researcher's corrections file
+(``surveys/<programme>/corrections.yaml``: ``row id: keep`` or ``row id: {column: value}``) is
+applied before the checks and logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from impact.checks.accounting import account
+from impact.checks.corrections import PROVENANCE, apply_corrections, load_corrections
+from impact.checks.gx_engine import ExpectationSpec, SuiteOutcome
+from impact.errors import DataError
+from impact.survey.codebook import Codebook
+from impact.survey.instrument import Instrument
+
+EXCLUSIONS = ("no_consent", "consent_missing", "test_submission", "exact_duplicate")
+EXCLUSION_LABELS = {
+    "no_consent": "pas de consentement",
+    "consent_missing": "consentement non renseigné",
+    "test_submission": "réponse de test",
+    "exact_duplicate": "doublon exact",
+}
+#: Columns that do not take part in "exact duplicate" (they differ between two copies of a row).
+BACKGROUND_REQUIRED = ["gender", "age", "audience"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The part of the configuration validation needs (see config/README.md)."""
+
+    row_count: tuple[int, int]
+    window: tuple[pd.Timestamp, pd.Timestamp]
+    speeder_fraction: float
+    straightline_min_items: int
+    min_answered_share: float
+    required_mostly: float
+    severity: dict[str, str]
+
+    @classmethod
+    def from_config(cls, config: dict, programme: str) -> Settings:
+        v = config["validation"]
+        rows = {**v["row_count"], **config["programmes"][programme].get("row_count", {})}
+        window = config["campaign"]["window"]
+        return cls(row_count=(rows["min"], rows["max"]),
+                   window=(pd.Timestamp(window["start"]),
+                           pd.Timestamp(window["end"]) + pd.Timedelta(days=1)),
+                   speeder_fraction=v["speeder_fraction"],
+                   straightline_min_items=v["straightline_min_items"],
+                   min_answered_share=v["min_answered_share"],
+                   required_mostly=v["required_mostly"], severity=dict(v["severity"]))
+
+    def of(self, family: str) -> str:
+        defaults = {"required_columns": "stop", "row_count": "stop", "campaign_window": "stop",
+                    "required_answers": "warn"}
+        return self.severity.get(family, defaults.get(family, "quarantine"))
+
+
+@dataclass
+class Validated:
+    kept: pd.DataFrame
+    quarantine: pd.DataFrame
+    excluded: pd.DataFrame
+    checks: pd.DataFrame
+    accounting: dict
+    corrections: pd.DataFrame
+
+
+# ---------------------------------------------------------------------------------------------
+# derived columns
+
+
+def prepare(frame: pd.DataFrame, codebook: Codebook, wave: str, instrument: Instrument,
+            settings: Settings, baseline: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Add the columns the field-survey checks are expressed on (names start with ``_``)."""
+    out = frame.copy()
+    items = [i for i in codebook.items(instrument) if i in out]
+    consent = out["consent"] if "consent" in out else pd.Series(pd.NA, index=out.index)
+    answers = [c for c in out.columns if c not in PROVENANCE and not c.startswith("_")]
+    out["_repeat_of"] = _first_copy(out, answers)
+    out["_excluded"] = ((consent != 1).fillna(True) | out["is_test"].astype(bool)
+                        | out["_repeat_of"].notna()).astype(bool)
+    if items:
+        answered = out[items].notna().sum(axis=1)
+        out["_answered_share"] = answered / len(items)
+        spread = out[items].max(axis=1) - out[items].min(axis=1)
+        enough = answered >= min(settings.straightline_min_items, len(items))
+        out["_item_spread"] = spread.astype("Float64").where(enough)
+    if "duration_s" in out:
+        base = out.loc[~out["_excluded"], "duration_s"]
+        median = float(base.median()) if base.notna().any() else np.nan
+        out["_duration_median"] = median
+    if baseline is not None and "submitted_at" in out and len(baseline):
+        first = baseline.groupby("site")["submitted_at"].min()
+        out["_baseline_first"] = out["site"].map(first).astype("datetime64[ns]")
+    return out
+
+
+def _first_copy(frame: pd.DataFrame, answers: list[str]) -> pd.Series:
+    """For each exact duplicate (all answer columns equal), the row id of its first copy."""
+    keys = pd.util.hash_pandas_object(frame[answers], index=False)
+    first = frame.groupby(keys.to_numpy(), sort=False)["row_id"].transform("first")
+    return first.where(keys.duplicated().to_numpy())
+
+
+# ---------------------------------------------------------------------------------------------
+# the suite
+
+
+def build_suite(frame: pd.DataFrame, codebook: Codebook, wave: str, instrument: Instrument,
+                settings: Settings) -> list[ExpectationSpec]:
+    """The expectations for one export, generated from the codebook and the instrument."""
+    spec = codebook.waves[wave]
+    sev = settings.of
+    not_excluded = {"row_condition": ("_excluded", "==", False)}
+    suite: list[ExpectationSpec] = []
+
+    def add(kind, kwargs, check, level, severity, message=""):
+        suite.append(ExpectationSpec(kind, kwargs, check, level, severity, message))
+
+    for var in list(spec.columns) + ["row_id", "is_test"]:
+        if var in instrument.code_parts or var == "code":
+            var = "code_hash"
+        if any(s.check == f"required_columns:{var}" for s in suite):
+            continue
+        add("expect_column_to_exist", {"column": var}, f"required_columns:{var}", "table",
+            sev("required_columns"), f"colonne « {var} » absente")
+    low, high = settings.row_count
+    add("expect_table_row_count_to_be_between", {"min_value": low, "max_value": high},
+        "row_count", "table", sev("row_count"),
+        f"nombre de lignes hors de la plage plausible [{low} ; {high}]")
+    if "submitted_at" in frame:
+        start, end = settings.window
+        for bound in ("min", "max"):
+            add(f"expect_column_{bound}_to_be_between",
+                {"column": "submitted_at", "min_value": start, "max_value": end},
+                f"campaign_window:{bound}", "table", sev("campaign_window"),
+                "dates d'envoi hors de la fenêtre de la campagne "
+                f"({start:%d/%m/%Y} – {end - pd.Timedelta(days=1):%d/%m/%Y})")
+    # documented exclusion rules
+    add("expect_column_values_to_be_in_set", {"column": "consent", "value_set": [1]},
+        "no_consent", "row", "exclude")
+    add("expect_column_values_to_not_be_null", {"column": "consent"}, "consent_missing", "row",
+        "exclude")
+    add("expect_column_values_to_be_in_set", {"column": "is_test", "value_set": [False]},
+        "test_submission", "row", "exclude")
+    add("expect_column_values_to_be_null", {"column": "_repeat_of"}, "exact_duplicate", "row",
+        "exclude")
+    suite += _code_checks(frame, codebook, wave, instrument, sev, not_excluded)
+    suite += _quality_checks(frame, codebook, wave, instrument, settings, not_excluded)
+    return suite
+
+
+def _code_checks(frame, codebook, wave, instrument, sev, cond) -> list[ExpectationSpec]:
+    out = []
+    scale = instrument.response_scales[codebook.response_scale]
+    for var in codebook.waves[wave].columns:
+        if var not in frame or var in instrument.code_parts or var in ("code", "consent"):
+            continue
+        info = instrument.variable(var)
+        if info.type == "likert":
+            allowed = sorted(scale.codes)
+        elif info.codes:
+            allowed = sorted(info.codes)
+        else:
+            allowed = None
+        if allowed is not None:
+            out.append(ExpectationSpec("expect_column_values_to_be_in_set",
+                                       {"column": var, "value_set": allowed, **cond},
+                                       f"allowed_codes:{var}", "row", sev("allowed_codes")))
+        if info.range is not None:
+            low, high = info.range
+            out.append(ExpectationSpec("expect_column_values_to_be_between",
+                                       {"column": var, "min_value": low, "max_value": high,
+                                        **cond},
+                                       f"value_range:{var}", "row", sev("value_range")))
+    required = ["consent", "site", "code_hash"]
+    if wave == next(iter(codebook.waves)):
+        required += [v for v in BACKGROUND_REQUIRED if v in frame]
+    for var in required:
+        if var in frame:
+            out.append(ExpectationSpec("expect_column_values_to_not_be_null",
+                                       {"column": var, "mostly": None, **cond},
+                                       f"required_answers:{var}", "row",
+                                       sev("required_answers")))
+    return out
+
+
+def _quality_checks(frame, codebook, wave, instrument, settings, cond) -> list[ExpectationSpec]:
+    sev = settings.of
+    out = []
+    pair = {"ignore_row_if": "either_value_is_missing", **cond}
+    if {"submitted_at", "started_at"} <= set(frame.columns):
+        out.append(ExpectationSpec("expect_column_pair_values_a_to_be_greater_than_b",
+                                   {"column_A": "submitted_at", "column_B": "started_at",
+                                    "or_equal": True, **pair},
+                                   "dates_ordered:start_before_end", "row", sev("dates_ordered")))
+    if "_baseline_first" in frame:
+        out.append(ExpectationSpec("expect_column_pair_values_a_to_be_greater_than_b",
+                                   {"column_A": "submitted_at", "column_B": "_baseline_first",
+                                    "or_equal": False, **pair},
+                                   "dates_ordered:after_baseline", "row", sev("dates_ordered")))
+    if {"situation_start", "submitted_at"} <= set(frame.columns):
+        out.append(ExpectationSpec("expect_column_pair_values_a_to_be_greater_than_b",
+                                   {"column_A": "submitted_at", "column_B": "situation_start",
+                                    "or_equal": True, **pair},
+                                   "dates_ordered:situation_before_answer", "row",
+                                   sev("dates_ordered")))
+    keys = [k for k in ("code_hash", "site", "gender", "age") if k in frame]
+    out.append(ExpectationSpec("expect_compound_columns_to_be_unique",
+                               {"column_list": keys, "ignore_row_if": "any_value_is_missing",
+                                **cond},
+                               "duplicate_code", "row", sev("duplicate_code")))
+    if "_duration_median" in frame and frame["_duration_median"].notna().any():
+        floor = settings.speeder_fraction * float(frame["_duration_median"].iloc[0])
+        out.append(ExpectationSpec("expect_column_values_to_be_between",
+                                   {"column": "duration_s", "min_value": floor, **cond},
+                                   "speeder", "row", sev("speeder")))
+    if "_item_spread" in frame:
+        out.append(ExpectationSpec("expect_column_values_to_be_between",
+                                   {"column": "_item_spread", "min_value": 1, **cond},
+                                   "straightliner", "row", sev("straightliner")))
+    if codebook.waves[wave].pages:
+        out.append(ExpectationSpec("expect_column_values_to_not_be_null",
+                                   {"column": "submitted_at", **cond},
+                                   "incomplete:not_submitted", "row", sev("incomplete")))
+        out.append(ExpectationSpec("expect_column_values_to_be_between",
+                                   {"column": "lastpage",
+                                    "min_value": codebook.waves[wave].pages, **cond},
+                                   "incomplete:last_page", "row", sev("incomplete")))
+    if "_answered_share" in frame:
+        out.append(ExpectationSpec("expect_column_values_to_be_between",
+                                   {"column": "_answered_share",
+                                    "min_value": settings.min_answered_share, **cond},
+                                   "incomplete:answered", "row", sev("incomplete")))
+    out.append(ExpectationSpec("expect_column_values_to_be_in_set",
+                               {"column": "ingest_issues", "value_set": [""], **cond},
+                               "parse_error", "row", sev("parse_error")))
+    return out
+
+
+def with_mostly(suite: list[ExpectationSpec], mostly: float) -> list[ExpectationSpec]:
+    """Fill the ``mostly`` placeholders of the required-answer checks."""
+    out = []
+    for spec in suite:
+        if "mostly" in spec.kwargs and spec.kwargs["mostly"] is None:
+            spec = ExpectationSpec(spec.type, {**spec.kwargs, "mostly": mostly}, spec.check,
+                                   spec.level, spec.severity, spec.message_fr)
+        out.append(spec)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# outcomes
+
+
+def outcomes(frame: pd.DataFrame, suite: list[ExpectationSpec], result: SuiteOutcome,
+             instrument: Instrument, settings: Settings, keep: set[str]) -> pd.DataFrame:
+    """One row per input row: outcome, the failed checks and their French reasons."""
+    severity = {s.check: s.severity for s in suite}
+    failed = result.failed_rows.copy()
+    failed["severity"] = failed["check"].map(severity)
+    failed = failed[failed["severity"].isin(["exclude", "quarantine", "stop"])]
+    failed = failed.drop_duplicates(["row_id", "check"])
+    failed["reason"] = _reasons(frame, failed, instrument, settings)
+    out = pd.DataFrame({"row_id": frame["row_id"].to_numpy()})
+    exclusions = failed[failed["severity"] == "exclude"]
+    rank = exclusions["check"].map({c: i for i, c in enumerate(EXCLUSIONS)})
+    first = exclusions.assign(rank=rank).sort_values("rank").drop_duplicates("row_id")
+    out["exclusion"] = out["row_id"].map(first.set_index("row_id")["check"])
+    out["exclusion_reason"] = out["row_id"].map(first.set_index("row_id")["reason"])
+    quarantine = failed[failed["severity"].isin(["quarantine", "stop"])]
+    grouped = quarantine.groupby("row_id", sort=False)
+    out["checks"] = out["row_id"].map(grouped["check"].agg(" ".join)).fillna("")
+    out["reasons"] = out["row_id"].map(grouped["reason"].agg("; ".join)).fillna("")
+    waived = out["row_id"].isin(keep) & (out["checks"] != "")
+    out["outcome"] = np.select(
+        [out["exclusion"].notna(), (out["checks"] != "") & ~waived],
+        ["excluded", "quarantined"], "kept")
+    out["waived"] = waived & out["exclusion"].isna()
+    return out
+
+
+def _reasons(frame: pd.DataFrame, failed: pd.DataFrame, instrument: Instrument,
+            settings: Settings) -> pd.Series:
+    """French reason of each failed (row, check), built from the row's own values."""
+    indexed = frame.set_index("row_id")
+    reasons = pd.Series("", index=failed.index, dtype=object)
+    for check, part in failed.groupby("check", sort=False):
+        rows = indexed.loc[part["row_id"]]
+        family, _, column = check.partition(":")
+        text = _reason(family, column, rows, instrument, settings)
+        reasons.loc[part.index] = np.asarray(text, dtype=object)
+    return reasons
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), "vide").astype(str)
+
+
+def _reason(family: str, column: str, rows: pd.DataFrame, instrument: Instrument,
+            settings: Settings) -> pd.Series | str:
+    """Reasons of one check for the rows that failed it (vectorised over the rows)."""
+    if family == "test_submission":
+        return "réponse de test (marqueur dans « " + _text(rows["test_evidence"]) + " »)"
+    if family == "exact_duplicate":
+        return "doublon exact de la ligne " + rows["_repeat_of"].str.split(":").str[-1]
+    if family in EXCLUSION_LABELS:
+        return EXCLUSION_LABELS[family]
+    label = instrument.variable(column).label if column in instrument.variables else column
+    if family == "allowed_codes":
+        return "code « " + _text(rows[column]) + f" » non prévu pour « {label} »"
+    if family == "value_range":
+        low, high = instrument.variable(column).range
+        return f"« {label} » = " + _text(rows[column]) + f" hors de l'intervalle [{low} ; {high}]"
+    if family == "dates_ordered":
+        if column == "after_baseline":
+            return ("réponse du " + rows["submitted_at"].dt.strftime("%d/%m/%Y")
+                    + ", antérieure à la première réponse de la vague initiale pour « "
+                    + rows["site"].astype(str) + " » ("
+                    + rows["_baseline_first"].dt.strftime("%d/%m/%Y") + ")")
+        return {"start_before_end": "fin de la réponse antérieure à son début",
+                "situation_before_answer": "date de début de situation postérieure à la "
+                                           "réponse"}[column]
+    if family == "duplicate_code":
+        return ("code pseudonyme en double dans la vague (même établissement ou session, "
+                "même genre et même âge)")
+    if family == "speeder":
+        median = float(rows["_duration_median"].iloc[0])
+        return ("durée de réponse " + rows["duration_s"].round().astype(int).astype(str)
+                + f" s < {settings.speeder_fraction * 100:.0f} % de la médiane ({median:.0f} s)")
+    if family == "straightliner":
+        return "même réponse à tous les items des échelles, items inversés compris"
+    if family == "incomplete":
+        if column == "answered":
+            return ("seulement " + (rows["_answered_share"] * 100).round().astype(int).astype(str)
+                    + f" % des items renseignés (minimum "
+                    f"{settings.min_answered_share * 100:.0f} %)")
+        if column == "last_page":
+            return "questionnaire arrêté à la page " + _text(rows["lastpage"])
+        return "réponse non envoyée (pas de date d'envoi)"
+    if family == "parse_error":
+        return rows["ingest_issues"].astype(str)
+    return family
+
+
+# ---------------------------------------------------------------------------------------------
+# the whole stage for one export
+
+
+def validate_export(interim: pd.DataFrame, codebook: Codebook, wave: str,
+                    instrument: Instrument, settings: Settings, *, context_dir: Path,
+                    corrections_path: Path, baseline: pd.DataFrame | None = None) -> Validated:
+    """Correct, check with GX, stop on table-level failures, and split the rows."""
+    from impact.checks.gx_engine import run_suite
+
+    corrections = load_corrections(corrections_path, wave)
+    corrected, keep, log = apply_corrections(interim, corrections, corrections_path)
+    frame = prepare(corrected, codebook, wave, instrument, settings, baseline)
+    suite = with_mostly(build_suite(frame, codebook, wave, instrument, settings),
+                        settings.required_mostly)
+    name = f"{codebook.programme}_{wave}"
+    result = run_suite(frame, suite, context_dir=context_dir, name=name)
+    source = interim["source_file"].iloc[0] if len(interim) else codebook.waves[wave].file
+    _stop_on_failures(result, suite, source)
+    rows = outcomes(frame, suite, result, instrument, settings, keep)
+    merged = frame.merge(rows, on="row_id", how="left", validate="one_to_one")
+    public = [c for c in interim.columns if c != "code_hash"]
+    kept = merged.loc[merged["outcome"] == "kept", list(interim.columns)]
+    quarantine = merged.loc[merged["outcome"] == "quarantined",
+                            ["row_id", "source_file", "source_line", "checks", "reasons"]
+                            + [c for c in public if c not in PROVENANCE]]
+    excluded = merged.loc[merged["outcome"] == "excluded",
+                          ["row_id", "source_file", "source_line", "exclusion",
+                           "exclusion_reason"]]
+    accounting = account(merged, source, codebook.programme, wave)
+    return Validated(kept.reset_index(drop=True), quarantine.reset_index(drop=True),
+                     excluded.reset_index(drop=True), result.results, accounting, log)
+
+
+def _stop_on_failures(result: SuiteOutcome, suite: list[ExpectationSpec], source: str) -> None:
+    messages = {s.check: s.message_fr for s in suite}
+    stops = result.results[(~result.results["success"]) & (result.results["severity"] == "stop")]
+    if stops.empty:
+        return
+    lines = []
+    for _, check in stops.iterrows():
+        what = messages.get(check["check"]) or check["check"]
+        detail = check["exception"] or f"observé : {check['observed_value']}"
+        lines.append(f"{what} ({check['type']} — {detail})")
+    raise DataError(f"Export {source} : contrôle(s) bloquant(s) en échec, la chaîne s'arrête.\n"
+                    + "\n".join(f"  - {line}" for line in lines)
+                    + "\nVérifiez qu'il s'agit du bon fichier et de la bonne vague, ou ajustez "
+                    "validation.severity / validation.row_count dans config/config.yaml.")

@@ -1,0 +1,353 @@
+"""What every section's tables share: French labels of codes (:class:`Labels`), reading and
+selecting published rows, and the text of a cell (estimates, intervals, WWC classes).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from impact.indicators import contract
+from impact.report.formatting import (
+    MISSING,
+    NNBSP,
+    SECRET,
+    effect_magnitude,
+    fmt_ci,
+    fmt_int,
+    fmt_number,
+    fmt_pct,
+    is_missing,
+)
+
+NOT_MEASURED = "non mesurée"
+#: A subgroup variable with more published cells than this (sites of a national campaign) is
+#: summarised in the subgroup table (median and quartiles of its cells); every cell stays in
+#: the indicator tables and the funnel plot.
+MAX_LISTED_VALUES = 20
+WAVE_WORDS = {"pre": "avant", "post": "après", "followup": "suivi"}
+
+#: Insertion outcomes (measures) the insertion stage publishes, with their French labels.
+INSERTION_MEASURES = {
+    "employment": "Accès à l'emploi",
+    "durable_employment": "Emploi durable (6 mois ou plus)",
+    "qualifying_training": "Formation qualifiante",
+    "positive_exit": "Sortie positive (emploi durable ou formation qualifiante)",
+    "job_in_industry": "Emploi ou formation dans l'industrie",
+}
+
+#: Exclusion rules and check families of the validation stage, in French.
+REASONS = {
+    "no_consent": "pas de consentement",
+    "consent_missing": "consentement non renseigné",
+    "test_submission": "réponse de test",
+    "exact_duplicate": "doublon exact",
+    "duplicate_code": "code pseudonyme en double",
+    "incomplete": "questionnaire incomplet",
+    "parse_error": "valeur illisible",
+    "speeder": "réponse trop rapide",
+    "straightliner": "même réponse à tous les items",
+    "value_range": "valeur hors de l'intervalle prévu",
+    "allowed_codes": "code de réponse non prévu",
+    "dates_ordered": "dates incohérentes",
+    "required_answers": "réponse obligatoire manquante",
+    "required_columns": "colonne attendue absente",
+    "row_count": "nombre de lignes hors limites",
+    "campaign_window": "dates hors de la campagne",
+    "kept_by_decision": "conservée sur décision documentée",
+}
+SEVERITIES = {"stop": "arrêt", "quarantine": "quarantaine", "exclude": "exclusion",
+              "warn": "signalement"}
+
+#: Subgroup variables that are not in the instrument's background block.
+EXTRA_SUBGROUPS = {"age_band": "Tranche d'âge", "unemployment_band": "Durée de chômage",
+                   "education": "Niveau de diplôme", "group": "Groupe d'évaluation"}
+
+
+# --------------------------------------------------------------------------- labels
+
+
+@dataclass
+class Labels:
+    """French labels of every code the report prints, from the instrument and codebooks."""
+
+    programmes: dict[str, str] = field(default_factory=dict)
+    codebooks: dict[str, dict] = field(default_factory=dict)
+    measures: dict[str, str] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+    items: dict[str, str] = field(default_factory=dict)
+    item_scale: dict[str, str] = field(default_factory=dict)
+    reverse: set[str] = field(default_factory=set)
+    response_scales: dict[str, dict] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    instrument: dict = field(default_factory=dict)
+
+    def programme(self, code: str) -> str:
+        if code == "pooled":
+            return "Ensemble (méta-analyse)"
+        return self.programmes.get(code, code)
+
+    def measure(self, code: str) -> str:
+        return self.measures.get(code, code)
+
+    def item(self, code: str, with_code: bool = False) -> str:
+        text = self.items.get(code, code)
+        if code in self.reverse:
+            text += " (item inversé)"
+        return f"{code} – {text}" if with_code else text
+
+    def variable(self, code: str) -> str:
+        return self.variables.get(code, EXTRA_SUBGROUPS.get(code, code))
+
+    def value(self, variable: str, code: str) -> str:
+        return self.codes.get(variable, {}).get(code, code)
+
+    def wave(self, code: str) -> str:
+        return WAVE_WORDS.get(code, code)
+
+    def response_labels(self, programme: str) -> dict[int, str]:
+        scale = self.codebooks.get(programme, {}).get("response_scale")
+        codes = self.response_scales.get(scale, {}).get("codes", {})
+        return {int(k): str(v) for k, v in codes.items()}
+
+    def scales(self, programme: str) -> list[str]:
+        return list(self.codebooks.get(programme, {}).get("scales", []))
+
+    def single_items(self, programme: str) -> list[str]:
+        return list(self.codebooks.get(programme, {}).get("single_items", []))
+
+    def has_comparison(self, programme: str) -> bool:
+        return bool(self.codebooks.get(programme, {}).get("comparison_group", False))
+
+
+def load_labels(instrument: str | Path, codebooks: Mapping[str, str | Path]) -> Labels:
+    """Labels from ``surveys/instrument.yaml`` and the codebooks (programme → path)."""
+    inst = yaml.safe_load(Path(instrument).read_text(encoding="utf-8")) or {}
+    lab = Labels(instrument=inst)
+    for name, scale in (inst.get("scales") or {}).items():
+        lab.measures[name] = scale.get("label", name)
+        lab.descriptions[name] = scale.get("description", "")
+        for item, spec in (scale.get("items") or {}).items():
+            lab.items[item] = (spec or {}).get("text", item)
+            lab.item_scale[item] = name
+            if (spec or {}).get("reverse"):
+                lab.reverse.add(item)
+    for name, spec in (inst.get("single_items") or {}).items():
+        lab.measures[name] = spec.get("label", name)
+        lab.descriptions[name] = spec.get("text", "")
+        if spec.get("codes"):
+            lab.codes[name] = {str(k): str(v) for k, v in spec["codes"].items()}
+    for block in ("background", "followup"):
+        for name, spec in (inst.get(block) or {}).items():
+            lab.variables[name] = spec.get("label", name)
+            if spec.get("codes"):
+                lab.codes[name] = {str(k): str(v) for k, v in spec["codes"].items()}
+    lab.measures.update({m: d["label"] for m, d in insertion_definitions().items()})
+    lab.response_scales = dict(inst.get("response_scales") or {})
+    for programme, path in codebooks.items():
+        book = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        lab.codebooks[programme] = book
+        lab.programmes[programme] = book.get("label", programme)
+    return lab
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def load_indicators(paths: Iterable[str | Path]) -> pd.DataFrame:
+    """The indicator tables, concatenated; a row present in two files (a programme's table and
+    ``pooled.csv``) is kept once."""
+    frames = [contract.read_csv(p) for p in paths]
+    if not frames:
+        return contract.tidy([])
+    table = pd.concat(frames, ignore_index=True)
+    return table.drop_duplicates(subset=contract.KEY, keep="first").reset_index(drop=True)
+
+
+def select(table: pd.DataFrame, **criteria: object) -> pd.DataFrame:
+    """Rows whose columns equal the given values (a list/tuple/set means « one of »)."""
+    mask = pd.Series(True, index=table.index)
+    for column, value in criteria.items():
+        if value is None:
+            continue
+        if isinstance(value, list | tuple | set):
+            mask &= table[column].isin(list(value))
+        else:
+            mask &= table[column] == value
+    return table[mask]
+
+
+def one_row(table: pd.DataFrame, **criteria: object) -> pd.Series | None:
+    rows = select(table, **criteria)
+    return None if rows.empty else rows.iloc[0]
+
+
+def ordered_measures(table: pd.DataFrame, labels: Labels, programme: str | None) -> list[str]:
+    """Measures present in ``table``, in the codebook's order (scales, then single items),
+    others after them in order of appearance."""
+    present = list(pd.unique(table["measure"]))
+    if programme is not None:
+        order = labels.scales(programme) + labels.single_items(programme)
+    else:
+        order = []
+        for book in labels.codebooks.values():
+            for m in list(book.get("scales", [])) + list(book.get("single_items", [])):
+                if m not in order:
+                    order.append(m)
+    first = [m for m in order if m in present]
+    return first + [m for m in present if m not in first]
+
+
+def change_pairs(table: pd.DataFrame, programme: str) -> list[tuple[str, str]]:
+    """(wave_from, wave_to) of the programme's paired changes, in order of appearance."""
+    rows = select(table, programme=programme, indicator="mean_change", subgroup="all")
+    return list(dict.fromkeys(zip(rows["wave_from"], rows["wave_to"], strict=True)))
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def cell(value: object, fmt=fmt_number, suppressed: bool = False) -> str:
+    """One formatted cell: « s. » under the disclosure threshold, « – » when missing."""
+    if suppressed:
+        return SECRET
+    if is_missing(value):
+        return MISSING
+    return fmt(value)
+
+
+def group_rows(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Turn a column of repeated labels (a programme, a subgroup variable) into group
+    headings: one row carrying the label in the first remaining column, all other cells "",
+    before each run of rows with that label (:func:`impact.report.notes.table_html` renders such a
+    row as a heading spanning the table). Cells must be formatted strings."""
+    if frame.empty or column not in frame.columns:
+        return frame
+    others = [c for c in frame.columns if c != column]
+    if not others:
+        return frame
+    rows, previous = [], None
+    for _, r in frame.iterrows():
+        label = str(r[column])
+        if label != previous:
+            rows.append({others[0]: label, **{c: "" for c in others[1:]}})
+            previous = label
+        rows.append({c: (MISSING if isinstance(r[c], str) and r[c] == "" else r[c])
+                     for c in others})
+    return pd.DataFrame(rows, columns=others)
+
+
+def estimate_text(value: object, unit: str, decimals: int | None = None) -> str:
+    """A published estimate in its unit: proportions as percentages, counts as integers."""
+    if is_missing(value):
+        return MISSING
+    if unit == "proportion":
+        return fmt_pct(value, 1 if decimals is None else decimals)
+    if unit == "count":
+        return fmt_int(value)
+    if unit == "percentage_points":
+        return f"{fmt_number(value, 1 if decimals is None else decimals)}{NNBSP}pt"
+    if unit == "pomp":
+        return fmt_number(value, 1 if decimals is None else decimals)
+    return fmt_number(value, 2 if decimals is None else decimals)
+
+
+def ci_nb(low: object, high: object, decimals: int = 2) -> str:
+    """:func:`fmt_ci` with a no-break space after « ; », so that a table cell may wrap
+    before an interval but never inside it."""
+    return fmt_ci(low, high, decimals).replace("; ", ";\u00a0")
+
+
+def ci_text(low: object, high: object, unit: str) -> str:
+    if is_missing(low) or is_missing(high):
+        return MISSING
+    if unit == "proportion":
+        return f"[{fmt_pct(low)}{NNBSP};\u00a0{fmt_pct(high)}]"
+    return ci_nb(low, high, 1 if unit in ("pomp", "percentage_points") else 2)
+
+
+def magnitude_text(es: object, es_type: str) -> str:
+    """« 0,36 (faible) »."""
+    if is_missing(es):
+        return MISSING
+    words = effect_magnitude(es, es_type)
+    return f"{fmt_number(es, 2)} ({words})" if words else fmt_number(es, 2)
+
+
+def wwc_attrition_words(flag: str) -> str:
+    """« élevée (frontière prudente) ; élevée (frontière optimiste) » from the WWC flags."""
+    words = {"low": "faible", "high": "élevée"}
+    bounds = {"cautious": "frontière prudente", "optimistic": "frontière optimiste"}
+    out = []
+    for part in str(flag or "").split(";"):
+        bits = part.strip().split("_")
+        if len(bits) == 3 and bits[0] == "wwc" and bits[1] in bounds and bits[2] in words:
+            out.append(f"{words[bits[2]]} ({bounds[bits[1]]})")
+    return " ; ".join(out) if out else MISSING
+
+
+def wwc_attrition_class(flag: str, boundary: str) -> str:
+    """« faible » / « élevée » attrition against one WWC boundary (``cautious`` or
+    ``optimistic``), read from the ``wwc_<boundary>_<low|high>`` flags; « – » if absent."""
+    words = {"low": "faible", "high": "élevée"}
+    for part in str(flag or "").split(";"):
+        bits = part.strip().split("_")
+        if len(bits) == 3 and bits[:2] == ["wwc", boundary] and bits[2] in words:
+            return words[bits[2]]
+    return MISSING
+
+
+def wwc_equivalence_words(flag: str) -> str:
+    """WWC baseline-equivalence class in French."""
+    return {
+        "wwc_satisfied": "équivalence établie",
+        "wwc_adjustment_required": "équivalence sous réserve d'ajustement",
+        "wwc_not_satisfied": "équivalence non établie",
+    }.get(str(flag or "").strip(), MISSING)
+
+
+_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_INT = re.compile(r"\d+")
+
+
+def natural_key(value: str) -> tuple:
+    """Sort key of subgroup values: a dd/mm/yyyy date in the label orders by date; else
+    « moins de … » first, then by the first number (bands « 25-34 ans », « Session 10 »),
+    then alphabetically."""
+    text = str(value)
+    date = _DATE.search(text)
+    if date:
+        d, m, y = (int(x) for x in date.groups())
+        return (0, (y, m, d), text)
+    if text.lower().startswith("moins de"):
+        return (1, (-1,), text)
+    number = _INT.search(text)
+    return (1, (int(number.group()),) if number else (math.inf,), text)
+
+
+def subgroup_values(table: pd.DataFrame, variable: str, labels: Labels) -> list[str]:
+    present = [v for v in pd.unique(table["subgroup_value"]) if v != ""]
+    order = list(labels.codes.get(variable, {}))
+    first = [v for v in order if v in present]
+    return first + sorted((v for v in present if v not in first), key=natural_key)
+
+
+def insertion_definitions() -> dict[str, dict]:
+    """French label and definition of each insertion outcome: those of
+    :mod:`impact.indicators.insertion` when it is installed, else the short labels above."""
+    try:
+        from impact.indicators.insertion import DEFINITIONS
+    except ImportError:  # pragma: no cover - the insertion stage is optional
+        DEFINITIONS = {}
+    out = {m: {"label": lab, "definition": ""} for m, lab in INSERTION_MEASURES.items()}
+    for m, spec in DEFINITIONS.items():
+        out[m] = {"label": spec.get("label", m),  # Markdown code spans read as plain text
+                  "definition": str(spec.get("definition", "")).replace("`", "")}
+    return out
