@@ -150,6 +150,11 @@ def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: li
             codebook=codebook, instrument=instrument, key=_key(pseudonymisation),
             linkage=linkage, min_item_share=min_item_share,
             truth=truth_mapping(truth) if truth else None)
+        for warning in result.warnings:
+            log.warning("%s", warning)
+        if len(result.cut_links):
+            log.warning("%d link(s) cut: the later answer was not sent after the earlier one",
+                        len(result.cut_links))
         write_parquet(result.panel, panel)
         contract.write_csv(contract.sort(contract.suppress(contract.tidy(result.attrition),
                                                            disclosure_threshold)), attrition)

@@ -1,7 +1,9 @@
 """The respondent × wave panel of one programme, built from the kept rows of every wave.
 
 Steps: join each kept row to its normalised code (restricted zone), link the waves
-(:func:`impact.linkage.matching.link_waves`), replace the chain's anchor by a keyed hash (the
+(:func:`impact.linkage.matching.link_waves`), cut the links that are not chronological for
+that person (:mod:`impact.linkage.chronology`), measure the match rate per site (a site renamed
+between waves, :mod:`impact.linkage.site_rates`), replace the chain's anchor by a keyed hash (the
 ``respondent_id``; no code or row content enters it), carry the background answered at
 baseline to the later waves where they were not asked, compute scale scores, and add the
 attrition analysis and its inverse-probability weights (:mod:`impact.linkage.attrition`).
@@ -12,14 +14,16 @@ the provenance (file, line) of every row, and holds no pseudonymous code or dire
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from impact.ingest.pseudonym import PseudonymKey, keyed_hash
 from impact.linkage.attrition import attrition_rows
+from impact.linkage.chronology import enforce_chronology
 from impact.linkage.matching import link_waves, linkage_quality
+from impact.linkage.site_rates import renamed_site_warnings, site_match_rates
 from impact.survey.codebook import Codebook
 from impact.survey.instrument import Instrument
 from impact.survey.scales import scale_scores
@@ -37,6 +41,9 @@ class Panel:
     decisions: pd.DataFrame
     quality: pd.DataFrame
     attrition: list[dict]  # attrition indicators (tidy records)
+    cut_links: pd.DataFrame = field(default_factory=pd.DataFrame)  # not chronological
+    site_rates: pd.DataFrame = field(default_factory=pd.DataFrame)  # match rate per site
+    warnings: list[str] = field(default_factory=list)  # French, for the stage's log
 
 
 def build_panel(kept: dict[str, pd.DataFrame], codes: dict[str, pd.DataFrame], *,
@@ -49,8 +56,11 @@ def build_panel(kept: dict[str, pd.DataFrame], codes: dict[str, pd.DataFrame], *
     result = link_waves(rows, wave_order=waves, block_on=list(linkage["block_on"]),
                         max_age_gap=linkage["max_age_gap"],
                         max_distance=linkage["max_distance"])
-    membership = result.membership.set_index("row_id")["person_key"]
     answers = pd.concat([kept[w] for w in waves], ignore_index=True)
+    result, cut = enforce_chronology(result, _submitted(answers), sources=_sources(kept))
+    sites = answers.set_index("row_id")["site"] if "site" in answers else pd.Series(dtype=object)
+    site_rates = site_match_rates(result.decisions, sites, waves[0])
+    membership = result.membership.set_index("row_id")["person_key"]
     answers["respondent_id"] = keyed_hash(answers["row_id"].map(membership), key,
                                           context=f"{codebook.programme}:respondent").to_numpy()
     decision = result.decisions.set_index("row_id")["decision"]
@@ -70,7 +80,19 @@ def build_panel(kept: dict[str, pd.DataFrame], codes: dict[str, pd.DataFrame], *
     records, weights = attrition_rows(
         panel, waves, list(codebook.scales), programme=codebook.programme,
         wave_audiences={w: list(codebook.waves[w].audience) for w in waves})
-    return Panel(panel.join(weights, on="respondent_id"), decisions, quality, records)
+    warnings = renamed_site_warnings(site_rates)
+    return Panel(panel.join(weights, on="respondent_id"), decisions, quality, records,
+                 cut, site_rates, warnings)
+
+
+def _submitted(answers: pd.DataFrame) -> pd.Series:
+    times = answers["submitted_at"] if "submitted_at" in answers else pd.NaT
+    return pd.Series(pd.to_datetime(times), index=answers["row_id"].to_numpy())
+
+
+def _sources(kept: dict[str, pd.DataFrame]) -> dict[str, str]:
+    return {w: str(frame["source_file"].iloc[0]) for w, frame in kept.items()
+            if len(frame) and "source_file" in frame}
 
 
 def _link_rows(kept: pd.DataFrame, codes: pd.DataFrame) -> pd.DataFrame:
