@@ -1,0 +1,193 @@
+"""Counting the records of a CSV export independently of the parser that reads it.
+
+pandas' C parser is fast but forgiving: one unbalanced ``"`` in a free-text comment makes it
+swallow the following lines into one quoted cell, and the answers on those lines vanish without
+an error. :func:`scan_records` reads the decoded text a second time with the strict ``csv``
+module, one record at a time, and stops with a French :class:`~impact.errors.DataError` naming
+the physical line on anything that would lose, shift or truncate a record: an unclosed quote,
+a cell that swallows lines which look like answers, a ragged row, a NUL character, a cell over
+the ``csv`` field size limit. Its count is the one the ingest report calls ``rows_read`` and
+must equal the number of rows pandas returns (:func:`check_same_records`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from impact.errors import DataError
+
+#: Ragged rows listed in a message before « et N autres ».
+SHOWN = 5
+_QUOTE_FIX = ("Dans le texte d'une réponse, un guillemet doit être doublé (\"\") ou supprimé : "
+              "corrigez l'export à cet endroit (ou ré-exportez-le depuis l'outil), puis relancez.")
+
+
+@dataclass
+class Records:
+    """What the strict reading found: the header and where each record starts."""
+
+    header: list[str]
+    starts: np.ndarray  # 1-based physical line where each record (after the header) starts
+    first: list[str]  # first field of each record, to locate a divergence with pandas
+    trailing_delimiter: bool = False  # every data line ends with one extra, empty field
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+
+def scan_records(text: str, delimiter: str, header_row: int, path: Path) -> Records:
+    """Read ``text`` record by record (strict ``csv``), checking each record's shape."""
+    _check_nul(text, path)
+    lines = io.StringIO(text)
+    for _ in range(header_row - 1):
+        lines.readline()
+    offset = header_row - 1
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    try:
+        header = next(reader, None)
+        if not header or not any(c.strip() for c in header):
+            raise DataError(f"{path} : la ligne d'en-tête (ligne {header_row}) est vide. "
+                            "L'export doit commencer par les noms de colonnes.")
+        return _scan_body(reader, header, offset, path, delimiter)
+    except csv.Error as exc:
+        raise _csv_problem(exc, text, offset + reader.line_num, path, delimiter) from None
+
+
+def _scan_body(reader, header: list[str], offset: int, path: Path, delimiter: str) -> Records:
+    width = len(header)
+    starts: list[int] = []
+    first: list[str] = []
+    odd: list[tuple[int, int]] = []  # (line, fields) of records not as wide as the header
+    trailing: list[tuple[int, int]] = []  # records with one extra, empty, last field
+    exact = 0
+    previous_end = reader.line_num
+    for row in reader:
+        start, end = offset + previous_end + 1, offset + reader.line_num
+        previous_end = reader.line_num
+        if end > start:
+            _check_multiline(row, header, start, path, delimiter)
+        if len(row) == width:
+            exact += 1
+        elif len(row) == width + 1 and row[-1] == "":
+            trailing.append((start, len(row)))
+        elif not _blank(row):
+            odd.append((start, len(row)))
+        starts.append(start)
+        first.append(row[0] if row else "")
+    all_trailing = bool(trailing) and not exact and not odd
+    if trailing and not all_trailing:
+        odd = sorted(odd + trailing)
+    if odd:
+        raise _ragged(odd, width, path, delimiter)
+    records = Records(header, np.asarray(starts, dtype=np.int64), first, all_trailing)
+    if all_trailing:
+        records.notes.append(f"séparateur « {delimiter} » en trop à la fin de chaque ligne de "
+                             "données (pas dans l'en-tête) : le champ vide final est ignoré, "
+                             "aucune colonne n'est décalée")
+    return records
+
+
+def _blank(row: list[str]) -> bool:
+    """An empty line (kept as a blank record, like pandas does), not a ragged row."""
+    return len(row) <= 1 and not "".join(row).strip()
+
+
+def _ragged(odd: list[tuple[int, int]], width: int, path: Path, delimiter: str) -> DataError:
+    shown = ", ".join(f"ligne {line} : {n} champs" for line, n in odd[:SHOWN])
+    more = f" et {len(odd) - SHOWN} autre(s)" if len(odd) > SHOWN else ""
+    return DataError(
+        f"{path} : {len(odd)} enregistrement(s) n'ont pas autant de champs que l'en-tête "
+        f"({width}) — {shown}{more}. Une réponse contient sans doute le séparateur "
+        f"« {delimiter} » hors guillemets, ou une ligne a été coupée ou collée : corrigez ces "
+        "lignes de l'export (ou ré-exportez-le), rien n'est lu tant qu'une ligne décalerait "
+        "les colonnes.")
+
+
+def _check_multiline(row: list[str], header: list[str], start: int, path: Path,
+                     delimiter: str) -> None:
+    """A quoted cell spanning lines is legitimate unless those lines look like records."""
+    threshold = max(2, (len(header) - 1) // 2)
+    line = start
+    for i, value in enumerate(row):
+        if "\n" not in value:
+            continue
+        inner = value.split("\n")
+        if any(part.count(delimiter) >= threshold for part in inner[1:]):
+            column = header[i] if i < len(header) else f"n° {i + 1}"
+            last = line + len(inner) - 1
+            raise DataError(
+                f"{path} : guillemet ouvrant non refermé à la ligne {line} (colonne "
+                f"« {column} ») : les lignes {line + 1} à {last}, qui ressemblent à des "
+                f"réponses, seraient lues comme une seule cellule et perdues. {_QUOTE_FIX}")
+        line += len(inner) - 1
+
+
+def _check_nul(text: str, path: Path) -> None:
+    position = text.find("\0")
+    if position < 0:
+        return
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    raise DataError(f"{path} : caractère NUL (octet 00) à la ligne {line}, caractère {column} : "
+                    "le fichier est corrompu ou n'est pas un texte UTF-8 / Windows-1252. "
+                    "Ré-exportez-le en CSV UTF-8 (ou supprimez ce caractère), puis relancez.")
+
+
+def _csv_problem(exc: csv.Error, text: str, line: int, path: Path, delimiter: str) -> DataError:
+    """The strict reader's complaint, in French, with the line and the fix."""
+    reason = str(exc)
+    lines = text.splitlines()
+    quote = _odd_quote_line(lines, line)
+    if "field larger than field limit" in reason:
+        limit = csv.field_size_limit()
+        where = f" ; guillemet ouvrant non refermé à la ligne {quote} ?" if quote else ""
+        return DataError(
+            f"{path} : une cellule dépasse {limit:_} caractères (lecture arrêtée à la ligne "
+            f"{line}{where}). C'est presque toujours un guillemet non refermé ou un contenu "
+            f"collé par erreur. {_QUOTE_FIX}".replace("_", " "))
+    if "unexpected end of data" in reason or "expected after" in reason:
+        if quote and quote < line:
+            return DataError(f"{path} : guillemet ouvrant non refermé à la ligne {quote} : les "
+                             f"lignes suivantes (jusqu'à la ligne {line}) seraient lues comme "
+                             f"une seule cellule. {_QUOTE_FIX}")
+        return DataError(f"{path} : guillemet mal placé à la ligne {line} : un guillemet ferme "
+                         f"une cellule sans être suivi du séparateur « {delimiter} ». "
+                         f"{_QUOTE_FIX}")
+    return DataError(f"{path} : structure CSV illisible à la ligne {line} ({reason}). "
+                     "Vérifiez les guillemets, les fins de ligne et le séparateur, ou "
+                     "ré-exportez le fichier.")
+
+
+def _odd_quote_line(lines: list[str], stop: int) -> int:
+    """The last line up to ``stop`` opening a quote that is not closed on that line.
+
+    Scanning forward, a line with an odd number of ``"`` toggles "inside a quoted cell"; the
+    line that last opened one is where the unclosed quote sits (0 when none is open).
+    """
+    opened = 0
+    for number, text in enumerate(lines[:stop], 1):
+        if text.count('"') % 2:
+            opened = 0 if opened else number
+    return opened
+
+
+def check_same_records(records: Records, n_parsed: int, parsed_first: list[str],
+                       path: Path) -> None:
+    """Stop unless pandas returned exactly the records the strict reading counted."""
+    if n_parsed == len(records) and parsed_first == records.first:
+        return
+    pairs = zip(parsed_first, records.first, strict=False)
+    index = next((i for i, (a, b) in enumerate(pairs) if a != b), min(n_parsed, len(records)))
+    starts = records.starts
+    line = str(starts[min(index, len(starts) - 1)]) if len(starts) else "suivant l'en-tête"
+    raise DataError(
+        f"{path} : deux lectures du fichier ne trouvent pas les mêmes enregistrements "
+        f"({len(records)} selon la lecture stricte, {n_parsed} selon pandas) ; elles divergent "
+        f"à la ligne {line}. Vérifiez les guillemets, les fins de ligne (caractère retour "
+        "chariot isolé ?) et le séparateur autour de cette ligne, ou ré-exportez le fichier.")
