@@ -69,7 +69,7 @@ def check_columns(raw: RawExport, spec: WaveSpec, codebook: Codebook) -> None:
     mapping = match_headers(expected, header)
     renamed = {found: column for column, found in mapping.items() if found != column}
     if renamed:
-        raw.frame.rename(columns=renamed, inplace=True)
+        raw.frame = raw.frame.rename(columns=renamed)
         raw.notes.extend(f"colonne « {column} » trouvée sous la forme « {found} » "
                          f"({describe_difference(column, found)}) : corrigez le codebook ou "
                          "l'export pour faire disparaître ce message"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -52,7 +53,8 @@ def _read_csv(path: Path, spec: WaveSpec) -> RawExport:
         delimiter, delimiter_notes = sniff_delimiter(text, spec.delimiter, spec.header_row,
                                                      spec.name)
     except DataError as exc:
-        raise DataError(f"{path} : {exc}. Ré-exportez le fichier en CSV UTF-8.") from None
+        raise DataError(f"{path} : {str(exc).rstrip('.')}. Au besoin, ré-exportez le fichier "
+                        "en CSV UTF-8.") from None
     records = scan_records(text, delimiter, spec.header_row, path)
     _check_header(path, records.header)
     frame = _parse_csv(text, delimiter, spec, records, path)
@@ -67,10 +69,14 @@ def _parse_csv(text: str, delimiter: str, spec: WaveSpec, records: Records,
                path: Path) -> pd.DataFrame:
     """pandas' reading of the text, every cell a ``str`` (the frame harmonise works on)."""
     try:
-        return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                           na_filter=False, skiprows=spec.header_row - 1,
-                           skip_blank_lines=False, engine="c",
-                           index_col=False if records.trailing_delimiter else None)
+        with warnings.catch_warnings():
+            # index_col=False drops the extra last field, which scan_records found empty on
+            # every line: pandas' "loss of data" warning does not apply
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str,
+                               keep_default_na=False, na_filter=False, skiprows=spec.header_row - 1,
+                               skip_blank_lines=False, engine="c",
+                               index_col=False if records.trailing_delimiter else None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"{path} : structure CSV invalide ({first}). Vérifiez les guillemets "

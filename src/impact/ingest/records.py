@@ -102,11 +102,11 @@ def _ragged(odd: list[tuple[int, int]], width: int, path: Path, delimiter: str) 
     shown = ", ".join(f"ligne {line} : {n} champs" for line, n in odd[:SHOWN])
     more = f" et {len(odd) - SHOWN} autre(s)" if len(odd) > SHOWN else ""
     return DataError(
-        f"{path} : {len(odd)} enregistrement(s) n'ont pas autant de champs que l'en-tête "
-        f"({width}) — {shown}{more}. Une réponse contient sans doute le séparateur "
-        f"« {delimiter} » hors guillemets, ou une ligne a été coupée ou collée : corrigez ces "
-        "lignes de l'export (ou ré-exportez-le), rien n'est lu tant qu'une ligne décalerait "
-        "les colonnes.")
+        f"{path} : structure CSV invalide : {len(odd)} enregistrement(s) n'ont pas autant "
+        f"de champs que l'en-tête ({width}) — {shown}{more}. Une réponse contient sans "
+        f"doute le séparateur « {delimiter} » hors guillemets, ou une ligne a été coupée ou "
+        "collée : corrigez ces lignes de l'export (ou ré-exportez-le) ; rien n'est lu tant "
+        "qu'une ligne décalerait les colonnes.")
 
 
 def _check_multiline(row: list[str], header: list[str], start: int, path: Path,

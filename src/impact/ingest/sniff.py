@@ -110,14 +110,15 @@ def sniff_delimiter(text: str, declared: str, header_row: int = 1,
     """The separator of a CSV text, and a one-line note when it is not the declared one.
 
     Each candidate splits the header and the first :data:`SNIFF_RECORDS` records with the
-    ``csv`` module (so separators inside quoted question texts do not count); the one under
-    which most records have as many fields as the header (or one more, empty: a trailing
-    separator) wins, then the one giving more columns, then the declared one.
+    ``csv`` module (so separators inside quoted question texts do not count); among those
+    giving more than one column, the one under which most records have as many fields as the
+    header (or one more, empty: a trailing separator) wins, then the one giving more columns,
+    then the declared one.
     """
     scores = {d: _delimiter_score(text, d, header_row) for d in CANDIDATE_DELIMITERS}
     if declared not in scores:
         scores[declared] = _delimiter_score(text, declared, header_row)
-    best = max(scores, key=lambda d: (scores[d], d == declared))
+    best = max(scores, key=lambda d: (scores[d][1] > 1, scores[d], d == declared))
     if scores[best][1] <= 1:
         raise DataError(f"aucun séparateur reconnu dans l'en-tête (ligne {header_row}, "
                         f"attendu « {declared} »). Vérifiez qu'il s'agit bien d'un export CSV.")
