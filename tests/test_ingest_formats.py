@@ -320,3 +320,38 @@ def test_old_xls_and_csv_renamed_xlsx(atelier, instrument, demo_key):
     fails(atelier, "followup", instrument, demo_key, "fichier Excel illisible", "CSV renommé",
           "`format: csv`")
 
+
+
+# --- line ends, padding, files in the wrong format ------------------------------------------
+
+
+def test_old_mac_line_ends(atelier, instrument, demo_key):
+    write_pre(atelier, export({4: '"deux\rlignes"'}).replace("\n", "\r"))
+    result = ingest(atelier, "atelier", "pre", instrument, demo_key)
+    assert result.report["rows_read"] == N
+    assert result.interim["source_line"].tolist()[2:4] == [4, 6]
+
+
+def test_windows_line_ends_and_multiline_comment(atelier, instrument, demo_key):
+    write_pre(atelier, export({4: '"deux\nlignes"'}).replace("\n", "\r\n"))
+    result = ingest(atelier, "atelier", "pre", instrument, demo_key)
+    assert result.report["rows_read"] == N
+    assert result.interim["source_line"].tolist()[2:4] == [4, 6]
+
+
+def test_trailing_blank_lines_are_accounted_for_in_a_note(atelier, instrument, demo_key):
+    write_pre(atelier, export() + ";" * (WIDTH - 1) + "\n\n")
+    result = ingest(atelier, "atelier", "pre", instrument, demo_key)
+    assert result.report["rows_read"] == N
+    assert any(n.startswith("2 ligne(s) entièrement vide(s)") for n in result.report["notes"])
+
+
+def test_workbook_declared_as_csv(atelier, instrument, demo_key):
+    path, _ = write_xlsx(atelier, [XLSX_HEADER] + FOLLOWUP_ROWS)
+    shutil.copy(path, atelier / "atelier" / "pre.csv")
+    fails(atelier, "pre", instrument, demo_key, "classeur Excel", "`format: xlsx`")
+
+
+def test_bom_only_file_has_an_empty_header(atelier, instrument, demo_key):
+    write_pre(atelier, b"\xef\xbb\xbf\n")
+    fails(atelier, "pre", instrument, demo_key, "ligne d'en-tête (ligne 1) est vide")

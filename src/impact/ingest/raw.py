@@ -39,3 +39,12 @@ def drop_trailing_blank(frame: pd.DataFrame) -> pd.DataFrame:
     blank = (frame == "").all(axis=1).to_numpy()
     last = len(frame) - int(np.argmin(blank[::-1])) if not blank.all() else 0
     return frame.iloc[:last]
+
+
+def padding_note(before: int, after: int) -> list[str]:
+    """The note accounting for blank records dropped at the end of an export."""
+    dropped = before - after
+    if not dropped:
+        return []
+    return [f"{dropped} ligne(s) entièrement vide(s) en fin de fichier ignorée(s) (aucune "
+            "réponse n'y figure)"]

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from impact.errors import DataError
-from impact.ingest.raw import RawExport, drop_trailing_blank, sha256_file
+from impact.ingest.raw import RawExport, drop_trailing_blank, padding_note, sha256_file
 from impact.ingest.records import Records, check_same_records, scan_records
 from impact.ingest.sniff import decode, sniff_delimiter
 from impact.ingest.workbook import read_excel
@@ -48,6 +48,10 @@ def read_export(path: str | Path, spec: WaveSpec) -> RawExport:
 def _read_csv(path: Path, spec: WaveSpec) -> RawExport:
     """Decode, sniff, count the records strictly, then parse with pandas and compare."""
     data = path.read_bytes()
+    if data.startswith(b"PK\x03\x04"):
+        raise DataError(f"{path} : ce fichier est un classeur Excel (ou une archive zip), pas un "
+                        f"CSV : mettez `format: xlsx` dans waves.{spec.name} du codebook (et "
+                        "nommez-le .xlsx), ou exportez les réponses en CSV.")
     try:
         text, encoding, notes = decode(data, spec.encoding, spec.name)
         delimiter, delimiter_notes = sniff_delimiter(text, spec.delimiter, spec.header_row,
@@ -59,10 +63,11 @@ def _read_csv(path: Path, spec: WaveSpec) -> RawExport:
     _check_header(path, records.header)
     frame = _parse_csv(text, delimiter, spec, records, path)
     check_same_records(records, len(frame), frame.iloc[:, 0].tolist(), path)
+    padded = len(frame)
     frame = drop_trailing_blank(frame)
     lines = records.starts[:len(frame)]
     return RawExport(path, frame, lines, hashlib.sha256(data).hexdigest(), encoding, delimiter,
-                     notes + delimiter_notes + records.notes)
+                     notes + delimiter_notes + records.notes + padding_note(padded, len(frame)))
 
 
 def _parse_csv(text: str, delimiter: str, spec: WaveSpec, records: Records,

@@ -13,13 +13,13 @@ must equal the number of rows pandas returns (:func:`check_same_records`).
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from impact.errors import DataError
+from impact.ingest.sniff import text_lines
 
 #: Ragged rows listed in a message before « et N autres ».
 SHOWN = 5
@@ -44,7 +44,7 @@ class Records:
 def scan_records(text: str, delimiter: str, header_row: int, path: Path) -> Records:
     """Read ``text`` record by record (strict ``csv``), checking each record's shape."""
     _check_nul(text, path)
-    lines = io.StringIO(text)
+    lines = text_lines(text)
     for _ in range(header_row - 1):
         lines.readline()
     offset = header_row - 1
@@ -142,7 +142,7 @@ def _check_nul(text: str, path: Path) -> None:
 def _csv_problem(exc: csv.Error, text: str, line: int, path: Path, delimiter: str) -> DataError:
     """The strict reader's complaint, in French, with the line and the fix."""
     reason = str(exc)
-    lines = text.splitlines()
+    lines = text.split("\n" if "\n" in text else "\r")
     quote = _odd_quote_line(lines, line)
     if "field larger than field limit" in reason:
         limit = csv.field_size_limit()

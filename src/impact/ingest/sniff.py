@@ -19,6 +19,8 @@ CANDIDATE_DELIMITERS = [",", ";", "\t", "|"]
 WESTERN_ENCODINGS = ["cp1252", "iso8859_15", "latin_1", "mac_roman"]
 #: Records after the header looked at to judge a separator (field counts must agree).
 SNIFF_RECORDS = 50
+#: Characters of the text those records are looked for in (the whole file is not copied).
+SNIFF_CHARS = 1 << 18
 _UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
 _UTF8_FAMILY = {"utf-8", "utf-8-sig"}
 
@@ -119,6 +121,9 @@ def sniff_delimiter(text: str, declared: str, header_row: int = 1,
     if declared not in scores:
         scores[declared] = _delimiter_score(text, declared, header_row)
     best = max(scores, key=lambda d: (scores[d][1] > 1, scores[d], d == declared))
+    if scores[best][1] == 0:
+        raise DataError(f"la ligne d'en-tête (ligne {header_row}) est vide : l'export doit "
+                        "commencer par les noms de colonnes")
     if scores[best][1] <= 1:
         raise DataError(f"aucun séparateur reconnu dans l'en-tête (ligne {header_row}, "
                         f"attendu « {declared} »). Vérifiez qu'il s'agit bien d'un export CSV.")
@@ -131,13 +136,17 @@ def sniff_delimiter(text: str, declared: str, header_row: int = 1,
 
 def _delimiter_score(text: str, delimiter: str, header_row: int) -> tuple[float, int]:
     """(share of records consistent with the header, number of header fields)."""
-    lines = islice(io.StringIO(text), header_row - 1, None)
+    sample = text[:SNIFF_CHARS]
+    cut = len(sample) < len(text)
+    lines = islice(text_lines(sample), header_row - 1, None)
     rows: list[list[str]] = []
     try:  # a broken record (NUL, huge field) ends the sample; records.py names it later
         for row in islice(csv.reader(lines, delimiter=delimiter), SNIFF_RECORDS + 1):
             rows.append(row)
     except csv.Error:
-        pass
+        cut = True
+    if cut and len(rows) > 1:  # the last record may be cut short
+        rows.pop()
     if not rows:
         return 0.0, 0
     width = len(rows[0])
@@ -146,3 +155,9 @@ def _delimiter_score(text: str, delimiter: str, header_row: int) -> tuple[float,
         return 1.0, width
     consistent = sum(len(r) == width or (len(r) == width + 1 and r[-1] == "") for r in data)
     return consistent / len(data), width
+
+
+def text_lines(text: str) -> io.StringIO:
+    """The text as lines for ``csv``: split on ``\\n`` (``\\r\\n`` kept for ``csv`` to handle),
+    or on a lone ``\\r`` in a file that has no ``\\n`` at all (old Mac line ends)."""
+    return io.StringIO(text, newline=None if "\n" not in text and "\r" in text else "\n")

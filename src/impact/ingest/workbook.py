@@ -19,7 +19,7 @@ import pandas as pd
 
 from impact.errors import DataError
 from impact.ingest.headers import count_matches
-from impact.ingest.raw import RawExport, drop_trailing_blank, sha256_file
+from impact.ingest.raw import RawExport, drop_trailing_blank, padding_note, sha256_file
 from impact.survey.codebook import WaveSpec
 
 #: Rows at the top of a sheet searched for the header.
@@ -54,9 +54,11 @@ def read_excel(path: Path, spec: WaveSpec) -> RawExport:
         raise DataError(f"{path} : la feuille « {worksheet.title} » n'a pas d'en-tête en ligne "
                         f"{header_row}.")
     frame.columns = raw_header
+    padded = len(frame)
     frame = drop_trailing_blank(frame.map(_cell_text))
     lines = np.arange(len(frame), dtype=np.int64) + header_row + 1
-    return RawExport(path, frame, lines, sha256_file(path), "xlsx", "", notes)
+    return RawExport(path, frame, lines, sha256_file(path), "xlsx", "",
+                     notes + padding_note(padded, len(frame)))
 
 
 def _check_is_xlsx(path: Path) -> None:
