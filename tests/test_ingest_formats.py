@@ -355,3 +355,19 @@ def test_workbook_declared_as_csv(atelier, instrument, demo_key):
 def test_bom_only_file_has_an_empty_header(atelier, instrument, demo_key):
     write_pre(atelier, b"\xef\xbb\xbf\n")
     fails(atelier, "pre", instrument, demo_key, "ligne d'en-tête (ligne 1) est vide")
+
+
+def test_xlsx_error_values_and_blank_header_cells(atelier, instrument, demo_key):
+    path, book = write_xlsx(atelier, [XLSX_HEADER] + FOLLOWUP_ROWS)
+    book.active["J4"] = "#N/A"  # openpyxl stores it as an Excel error value
+    book.save(path)
+    fails(atelier, "followup", instrument, demo_key, "valeur d'erreur Excel", "J4 : #N/A")
+    header = XLSX_HEADER[:3] + [None] + XLSX_HEADER[4:]
+    write_xlsx(atelier, [header] + FOLLOWUP_ROWS)
+    fails(atelier, "followup", instrument, demo_key, "en-tête vide(s) en D1")
+
+
+def test_utf16_declared_with_bom_needs_no_note(atelier, instrument, demo_key):
+    set_codebook(atelier, "encoding: cp1252", "encoding: utf-16")
+    write_pre(atelier, b"\xff\xfe" + export().encode("utf-16-le"))
+    assert ingest(atelier, "atelier", "pre", instrument, demo_key).report["notes"] == []

@@ -23,6 +23,7 @@ SNIFF_RECORDS = 50
 SNIFF_CHARS = 1 << 18
 _UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
 _UTF8_FAMILY = {"utf-8", "utf-8-sig"}
+_BOMS16 = set(_UTF16_BOMS)
 
 
 def codec_name(name: str) -> str:
@@ -91,7 +92,8 @@ def _decode_utf16(data: bytes, codec: str) -> str:
 
 
 def _encoding_notes(used: str, declared: str, wave: str, data: bytes) -> list[str]:
-    same = {used, declared} <= _UTF8_FAMILY or used == declared
+    same = ({used, declared} <= _UTF8_FAMILY or used == declared
+            or (declared == "utf-16" and used.startswith("utf-16") and data[:2] in _BOMS16))
     if same or (data.isascii() and used in _UTF8_FAMILY and _ascii_compatible(declared)):
         return []
     extra = " (fichier UTF-16 lu correctement ; un export UTF-8 est préférable)" \

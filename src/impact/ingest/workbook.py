@@ -45,7 +45,7 @@ def read_excel(path: Path, spec: WaveSpec) -> RawExport:
     header_row, notes = _header_row(top, spec, worksheet.title)
     _check_raw_header(path, worksheet.title,
                       top[header_row - 1] if header_row <= len(top) else [], header_row)
-    _check_formulas(path, worksheet.title)
+    _check_cells(path, worksheet.title)
     # no NA guessing: « NA » is a code part (NAdia, NAthalie), « None » a possible answer
     frame = pd.read_excel(book, sheet_name=sheet, header=header_row - 1, dtype=object,
                           keep_default_na=False, na_values=[])
@@ -128,7 +128,8 @@ def _header_row(top: list[list], spec: WaveSpec, title: str) -> tuple[int, list[
 
 
 def _check_raw_header(path: Path, title: str, cells: list, row: int) -> None:
-    """Duplicated header cells, which pandas would silently rename ``X.1``."""
+    """Duplicated or blank header cells, which pandas would silently rename (``X.1``,
+    ``Unnamed: 3``)."""
     from openpyxl.utils import get_column_letter
 
     names = [str(c).strip() if _filled(c) else "" for c in cells]
@@ -136,6 +137,12 @@ def _check_raw_header(path: Path, title: str, cells: list, row: int) -> None:
     for index, name in enumerate(names, 1):
         if name:
             seen.setdefault(name, []).append(f"{get_column_letter(index)}{row}")
+    last = max((i for i, n in enumerate(names, 1) if n), default=0)
+    blank = [f"{get_column_letter(i)}{row}" for i, n in enumerate(names[:last], 1) if not n]
+    if blank:
+        raise DataError(f"{path} : feuille « {title} » : cellule(s) d'en-tête vide(s) en "
+                        f"{', '.join(blank[:SHOWN_CELLS])} entre des colonnes nommées. Nommez "
+                        "ces colonnes ou supprimez-les, puis relancez.")
     duplicated = {n: cells for n, cells in seen.items() if len(cells) > 1}
     if duplicated:
         listed = "; ".join(f"« {n} » en {', '.join(c)}" for n, c in duplicated.items())
@@ -144,29 +151,72 @@ def _check_raw_header(path: Path, title: str, cells: list, row: int) -> None:
                         "supprimez la copie, puis relancez.")
 
 
-def _check_formulas(path: Path, title: str) -> None:
-    """Formula cells whose value Excel never computed and saved (read as blank otherwise)."""
+def _check_cells(path: Path, title: str) -> None:
+    """Cells pandas would read as blanks: formulas never computed, Excel error values."""
+    formula, error = _sheet_markers(path)
+    if not (formula or error):
+        return
+    formulas = _formula_cells(path, title) if formula else set()
+    if not (formulas or error):
+        return
+    uncached, errors = _blank_or_error_cells(path, title, formulas)
+    if uncached:
+        raise DataError(f"{path} : feuille « {title} » : {len(uncached)} cellule(s) contiennent "
+                        f"une formule sans valeur enregistrée ({_shown(uncached)}) et seraient "
+                        "lues comme vides. Ouvrez le fichier dans Excel ou LibreOffice et "
+                        "enregistrez-le (les valeurs sont alors calculées et enregistrées), ou "
+                        "exportez les valeurs plutôt que les formules depuis l'outil, puis "
+                        "relancez.")
+    if errors:
+        raise DataError(f"{path} : feuille « {title} » : {len(errors)} cellule(s) contiennent "
+                        f"une valeur d'erreur Excel ({_shown(errors)}) qui serait lue comme "
+                        "vide. Corrigez ou videz ces cellules dans le classeur (ou ré-exportez "
+                        "les réponses), puis relancez.")
+
+
+def _sheet_markers(path: Path) -> tuple[bool, bool]:
+    """Whether any sheet's XML holds a formula (``<f``) or an error value (``t="e"``)."""
+    formula = error = False
     with zipfile.ZipFile(path) as archive:
-        if not any(b"<f" in archive.read(name) for name in archive.namelist()
-                   if name.startswith("xl/worksheets/") and name.endswith(".xml")):
-            return
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                xml = archive.read(name)
+                formula, error = formula or b"<f" in xml, error or b't="e"' in xml
+    return formula, error
+
+
+def _formula_cells(path: Path, title: str) -> set[str]:
     from openpyxl import load_workbook
 
-    formulas = load_workbook(path, read_only=True, data_only=False)[title]
-    cells = {c.coordinate for row in formulas.iter_rows() for c in row
-             if getattr(c, "data_type", None) == "f"}
-    if not cells:
-        return
-    values = load_workbook(path, read_only=True, data_only=True)[title]
-    blank = [c.coordinate for row in values.iter_rows() for c in row
-             if getattr(c, "coordinate", None) in cells and c.value is None]
-    if blank:
-        shown = ", ".join(blank[:SHOWN_CELLS]) + (" …" if len(blank) > SHOWN_CELLS else "")
-        raise DataError(f"{path} : feuille « {title} » : {len(blank)} cellule(s) contiennent une "
-                        f"formule sans valeur enregistrée ({shown}) et seraient lues comme "
-                        "vides. Ouvrez le fichier dans Excel ou LibreOffice et enregistrez-le "
-                        "(les valeurs sont alors calculées et enregistrées), ou exportez les "
-                        "valeurs plutôt que les formules depuis l'outil, puis relancez.")
+    book = load_workbook(path, read_only=True, data_only=False)
+    try:
+        return {c.coordinate for row in book[title].iter_rows() for c in row
+                if getattr(c, "data_type", None) == "f"}
+    finally:
+        book.close()
+
+
+def _blank_or_error_cells(path: Path, title: str,
+                          formulas: set[str]) -> tuple[list[str], list[str]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    uncached, errors = [], []
+    try:
+        for row in book[title].iter_rows():
+            for cell in row:
+                where = getattr(cell, "coordinate", None)
+                if cell.value is None and where in formulas:
+                    uncached.append(where)
+                elif getattr(cell, "data_type", None) == "e":
+                    errors.append(f"{where} : {cell.value}")
+    finally:
+        book.close()
+    return uncached, errors
+
+
+def _shown(cells: list[str]) -> str:
+    return ", ".join(cells[:SHOWN_CELLS]) + (" …" if len(cells) > SHOWN_CELLS else "")
 
 
 def _cell_text(value: object) -> str:
