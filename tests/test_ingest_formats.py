@@ -371,3 +371,11 @@ def test_utf16_declared_with_bom_needs_no_note(atelier, instrument, demo_key):
     set_codebook(atelier, "encoding: cp1252", "encoding: utf-16")
     write_pre(atelier, b"\xff\xfe" + export().encode("utf-16-le"))
     assert ingest(atelier, "atelier", "pre", instrument, demo_key).report["notes"] == []
+
+
+def test_csv_title_line_above_the_header(atelier, instrument, demo_key):
+    write_pre(atelier, "Export LimeSurvey du 02/10/2025\n\n" + export())
+    result = ingest(atelier, "atelier", "pre", instrument, demo_key)
+    assert result.report["rows_read"] == N
+    assert result.interim["source_line"].tolist()[:2] == [4, 5]
+    assert any("`header_row: 3`" in n for n in result.report["notes"])

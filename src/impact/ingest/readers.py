@@ -23,7 +23,7 @@ import pandas as pd
 from impact.errors import DataError
 from impact.ingest.raw import RawExport, drop_trailing_blank, padding_note, sha256_file
 from impact.ingest.records import Records, check_same_records, scan_records
-from impact.ingest.sniff import decode, sniff_delimiter
+from impact.ingest.sniff import decode, sniff_delimiter, sniff_header_row
 from impact.ingest.workbook import read_excel
 from impact.survey.codebook import WaveSpec
 
@@ -54,14 +54,17 @@ def _read_csv(path: Path, spec: WaveSpec) -> RawExport:
                         "nommez-le .xlsx), ou exportez les réponses en CSV.")
     try:
         text, encoding, notes = decode(data, spec.encoding, spec.name)
-        delimiter, delimiter_notes = sniff_delimiter(text, spec.delimiter, spec.header_row,
+        header_row, header_notes = sniff_header_row(text, spec.header_row, spec.raw_columns,
+                                                    spec.name)
+        delimiter, delimiter_notes = sniff_delimiter(text, spec.delimiter, header_row,
                                                      spec.name)
     except DataError as exc:
         raise DataError(f"{path} : {str(exc).rstrip('.')}. Au besoin, ré-exportez le fichier "
                         "en CSV UTF-8.") from None
-    records = scan_records(text, delimiter, spec.header_row, path)
+    notes += header_notes
+    records = scan_records(text, delimiter, header_row, path)
     _check_header(path, records.header)
-    frame = _parse_csv(text, delimiter, spec, records, path)
+    frame = _parse_csv(text, delimiter, header_row, records, path)
     check_same_records(records, len(frame), frame.iloc[:, 0].tolist(), path)
     padded = len(frame)
     frame = drop_trailing_blank(frame)
@@ -70,7 +73,7 @@ def _read_csv(path: Path, spec: WaveSpec) -> RawExport:
                      notes + delimiter_notes + records.notes + padding_note(padded, len(frame)))
 
 
-def _parse_csv(text: str, delimiter: str, spec: WaveSpec, records: Records,
+def _parse_csv(text: str, delimiter: str, header_row: int, records: Records,
                path: Path) -> pd.DataFrame:
     """pandas' reading of the text, every cell a ``str`` (the frame harmonise works on)."""
     try:
@@ -79,7 +82,7 @@ def _parse_csv(text: str, delimiter: str, spec: WaveSpec, records: Records,
             # every line: pandas' "loss of data" warning does not apply
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
             return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str,
-                               keep_default_na=False, na_filter=False, skiprows=spec.header_row - 1,
+                               keep_default_na=False, na_filter=False, skiprows=header_row - 1,
                                skip_blank_lines=False, engine="c",
                                index_col=False if records.trailing_delimiter else None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

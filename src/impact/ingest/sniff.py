@@ -19,6 +19,8 @@ CANDIDATE_DELIMITERS = [",", ";", "\t", "|"]
 WESTERN_ENCODINGS = ["cp1252", "iso8859_15", "latin_1", "mac_roman"]
 #: Records after the header looked at to judge a separator (field counts must agree).
 SNIFF_RECORDS = 50
+#: First lines searched for the header when the declared header line is not it.
+HEADER_SEARCH_LINES = 20
 #: Characters of the text those records are looked for in (the whole file is not copied).
 SNIFF_CHARS = 1 << 18
 _UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
@@ -157,6 +159,37 @@ def _delimiter_score(text: str, delimiter: str, header_row: int) -> tuple[float,
         return 1.0, width
     consistent = sum(len(r) == width or (len(r) == width + 1 and r[-1] == "") for r in data)
     return consistent / len(data), width
+
+
+def sniff_header_row(text: str, declared: int, expected: set[str],
+                     wave: str = "<vague>") -> tuple[int, list[str]]:
+    """The declared header line, or a line among the first ones matching more codebook columns.
+
+    Exports sometimes carry a title line (« Export du 02/10/2025 ») above the header. Each of
+    the first :data:`HEADER_SEARCH_LINES` lines is split with each candidate separator and
+    compared with the codebook's columns (:func:`impact.ingest.headers.count_matches`).
+    """
+    from impact.ingest.headers import count_matches
+
+    lines = list(islice(text_lines(text[:SNIFF_CHARS]), HEADER_SEARCH_LINES))
+    counts = [max(count_matches(_split_line(line, d), expected) for d in CANDIDATE_DELIMITERS)
+              for line in lines]
+    if not counts:
+        return declared, []
+    at_declared = counts[declared - 1] if declared <= len(counts) else 0
+    best = max(range(len(counts)), key=lambda i: (counts[i], -i)) + 1
+    if counts[best - 1] <= at_declared:
+        return declared, []
+    return best, [f"en-tête trouvé à la ligne {best} ({counts[best - 1]} colonnes du codebook, "
+                  f"contre {at_declared} à la ligne {declared} déclarée) : mettez "
+                  f"`header_row: {best}` dans waves.{wave} du codebook"]
+
+
+def _split_line(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:  # a huge or broken line is no header; records.py names the problem
+        return []
 
 
 def text_lines(text: str) -> io.StringIO:
