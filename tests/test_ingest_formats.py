@@ -379,3 +379,13 @@ def test_csv_title_line_above_the_header(atelier, instrument, demo_key):
     assert result.report["rows_read"] == N
     assert result.interim["source_line"].tolist()[:2] == [4, 5]
     assert any("`header_row: 3`" in n for n in result.report["notes"])
+
+
+@pytest.mark.parametrize("data_end", [";", ""])
+def test_trailing_separator_on_the_header_too(atelier, instrument, demo_key, data_end):
+    lines = export(end=data_end).splitlines()
+    write_pre(atelier, "\n".join([lines[0] + ";"] + lines[1:]) + "\n")
+    result = ingest(atelier, "atelier", "pre", instrument, demo_key)
+    assert result.report["rows_read"] == N
+    assert set(result.interim["site"]) == {"Collège Pasteur (Besançon)"}
+    assert any("en trop à la fin de l'en-tête" in n for n in result.report["notes"])

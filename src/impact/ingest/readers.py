@@ -84,7 +84,9 @@ def _parse_csv(text: str, delimiter: str, header_row: int, records: Records,
             return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str,
                                keep_default_na=False, na_filter=False, skiprows=header_row - 1,
                                skip_blank_lines=False, engine="c",
-                               index_col=False if records.trailing_delimiter else None)
+                               index_col=False if records.trailing_delimiter else None,
+                               usecols=range(len(records.header))
+                               if records.header_trailing else None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"{path} : structure CSV invalide ({first}). Vérifiez les guillemets "

@@ -35,6 +35,7 @@ class Records:
     starts: np.ndarray  # 1-based physical line where each record (after the header) starts
     first: list[str]  # first field of each record, to locate a divergence with pandas
     trailing_delimiter: bool = False  # every data line ends with one extra, empty field
+    header_trailing: bool = False  # the header line ends with a separator (header excludes it)
     notes: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -54,12 +55,22 @@ def scan_records(text: str, delimiter: str, header_row: int, path: Path) -> Reco
         if not header or not any(c.strip() for c in header):
             raise DataError(f"{path} : la ligne d'en-tête (ligne {header_row}) est vide. "
                             "L'export doit commencer par les noms de colonnes.")
-        return _scan_body(reader, header, offset, path, delimiter)
+        header_trailing = len(header) > 1 and header[-1] == ""
+        records = _scan_body(reader, header[:-1] if header_trailing else header, offset, path,
+                             delimiter, header_trailing)
     except csv.Error as exc:
         raise _csv_problem(exc, text, offset + reader.line_num, path, delimiter) from None
+    if header_trailing:
+        records.header_trailing = True
+        records.notes.append(f"séparateur « {delimiter} » en trop à la fin de l'en-tête : la "
+                             "colonne sans intitulé qu'il crée, vide, est ignorée")
+    return records
 
 
-def _scan_body(reader, header: list[str], offset: int, path: Path, delimiter: str) -> Records:
+def _scan_body(reader, header: list[str], offset: int, path: Path, delimiter: str,
+               header_trailing: bool) -> Records:
+    """Each record's start line and shape; ``header_trailing``: the header ended with a
+    separator, so data lines with or without one are both whole."""
     width = len(header)
     starts: list[int] = []
     first: list[str] = []
@@ -80,8 +91,8 @@ def _scan_body(reader, header: list[str], offset: int, path: Path, delimiter: st
             odd.append((start, len(row)))
         starts.append(start)
         first.append(row[0] if row else "")
-    all_trailing = bool(trailing) and not exact and not odd
-    if trailing and not all_trailing:
+    all_trailing = bool(trailing) and not exact and not odd and not header_trailing
+    if trailing and not all_trailing and not header_trailing:
         odd = sorted(odd + trailing)
     if odd:
         raise _ragged(odd, width, path, delimiter)

@@ -157,7 +157,9 @@ def _delimiter_score(text: str, delimiter: str, header_row: int) -> tuple[float,
     data = [r for r in rows[1:] if r]
     if not data:
         return 1.0, width
-    consistent = sum(len(r) == width or (len(r) == width + 1 and r[-1] == "") for r in data)
+    short = width - 1 if width > 1 and rows[0][-1] == "" else width  # header ends with « ; »
+    consistent = sum(len(r) in (width, short) or (len(r) == width + 1 and r[-1] == "")
+                     for r in data)
     return consistent / len(data), width
 
 
