@@ -389,3 +389,14 @@ def test_trailing_separator_on_the_header_too(atelier, instrument, demo_key, dat
     assert result.report["rows_read"] == N
     assert set(result.interim["site"]) == {"Collège Pasteur (Besançon)"}
     assert any("en trop à la fin de l'en-tête" in n for n in result.report["notes"])
+
+
+def test_one_swallowed_line_is_caught_and_prose_with_separators_is_not(atelier, instrument,
+                                                                      demo_key):
+    write_pre(atelier, export({12: '"Bien', 13: 'fin"'}))
+    fails(atelier, "pre", instrument, demo_key, "guillemet ouvrant non refermé à la ligne 12",
+          "la ligne 13, qui ressemble à une réponse")
+    prose = ('"Bien ; super ; merci ; vraiment ; top ;\n'
+             'encore ; oui ; non ; peut-être ; bof ; bien ; super ; top ; oui ; non ; 10/10"')
+    write_pre(atelier, export({12: prose}))
+    assert ingest(atelier, "atelier", "pre", instrument, demo_key).report["rows_read"] == N

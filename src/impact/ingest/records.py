@@ -13,6 +13,7 @@ must equal the number of rows pandas returns (:func:`check_same_records`).
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from impact.ingest.sniff import text_lines
 
 #: Ragged rows listed in a message before « et N autres ».
 SHOWN = 5
+_DIGITS = re.compile(r"\d+")
+_LETTERS = re.compile(r"[^\W\d_]+")
 _QUOTE_FIX = ("Dans le texte d'une réponse, un guillemet doit être doublé (\"\") ou supprimé : "
               "corrigez l'export à cet endroit (ou ré-exportez-le depuis l'outil), puis relancez.")
 
@@ -123,20 +126,40 @@ def _ragged(odd: list[tuple[int, int]], width: int, path: Path, delimiter: str) 
 def _check_multiline(row: list[str], header: list[str], start: int, path: Path,
                      delimiter: str) -> None:
     """A quoted cell spanning lines is legitimate unless those lines look like records."""
-    threshold = max(2, (len(header) - 1) // 2)
     line = start
     for i, value in enumerate(row):
         if "\n" not in value:
             continue
         inner = value.split("\n")
-        if any(part.count(delimiter) >= threshold for part in inner[1:]):
+        if any(_looks_like_record(part, row[0], len(header), delimiter) for part in inner[1:]):
             column = header[i] if i < len(header) else f"n° {i + 1}"
             last = line + len(inner) - 1
+            swallowed = (f"la ligne {last}, qui ressemble à une réponse, serait lue"
+                         if last == line + 1 else f"les lignes {line + 1} à {last}, qui "
+                         "ressemblent à des réponses, seraient lues")
             raise DataError(
                 f"{path} : guillemet ouvrant non refermé à la ligne {line} (colonne "
-                f"« {column} ») : les lignes {line + 1} à {last}, qui ressemblent à des "
-                f"réponses, seraient lues comme une seule cellule et perdues. {_QUOTE_FIX}")
+                f"« {column} ») : {swallowed} dans cette seule cellule et perdue(s). "
+                f"{_QUOTE_FIX}")
         line += len(inner) - 1
+
+
+def _looks_like_record(part: str, first: str, width: int, delimiter: str) -> bool:
+    """Whether a line inside a quoted cell is an answer swallowed by an unclosed quote.
+
+    Either it holds (nearly) a whole record's separators, or it holds many and starts like the
+    records do (same shape of first field: « 12 » and « 345 », or two timestamps). A comment
+    with a few « ; » or « , » on a line is neither.
+    """
+    count = part.count(delimiter)
+    if count >= max(2, width - 2):
+        return True
+    return count >= max(3, (width - 1) // 2) and _shape(part.split(delimiter, 1)[0]) == _shape(
+        first)
+
+
+def _shape(value: str) -> str:
+    return _LETTERS.sub("a", _DIGITS.sub("9", value.strip().strip('"')))
 
 
 def _check_nul(text: str, path: Path) -> None:
