@@ -400,3 +400,15 @@ def test_one_swallowed_line_is_caught_and_prose_with_separators_is_not(atelier, 
              'encore ; oui ; non ; peut-être ; bof ; bien ; super ; top ; oui ; non ; 10/10"')
     write_pre(atelier, export({12: prose}))
     assert ingest(atelier, "atelier", "pre", instrument, demo_key).report["rows_read"] == N
+
+
+def test_lone_carriage_return_in_a_unix_file(atelier, instrument, demo_key):
+    write_pre(atelier, export({7: "ab\rcd"}))
+    fails(atelier, "pre", instrument, demo_key, "retour chariot isolé", "ligne 7")
+
+
+def test_one_longer_first_row_is_not_taken_as_an_index(atelier, instrument, demo_key):
+    lines = export().splitlines()
+    lines[1] += ";x"  # pandas alone would shift every column of every row by one
+    write_pre(atelier, "\n".join(lines) + "\n")
+    fails(atelier, "pre", instrument, demo_key, f"ligne 2 : {WIDTH + 1} champs")

@@ -193,6 +193,11 @@ def _csv_problem(exc: csv.Error, text: str, line: int, path: Path, delimiter: st
         return DataError(f"{path} : guillemet mal placé à la ligne {line} : un guillemet ferme "
                          f"une cellule sans être suivi du séparateur « {delimiter} ». "
                          f"{_QUOTE_FIX}")
+    if "new-line character seen in unquoted field" in reason:
+        return DataError(f"{path} : retour chariot isolé (caractère \\r) hors guillemets à la "
+                         f"ligne {line} : les fins de ligne du fichier sont mélangées, et une "
+                         "réponse serait coupée en deux. Ré-enregistrez le fichier avec des fins "
+                         "de ligne uniformes (ou ré-exportez-le), puis relancez.")
     return DataError(f"{path} : structure CSV illisible à la ligne {line} ({reason}). "
                      "Vérifiez les guillemets, les fins de ligne et le séparateur, ou "
                      "ré-exportez le fichier.")
