@@ -412,3 +412,16 @@ def test_one_longer_first_row_is_not_taken_as_an_index(atelier, instrument, demo
     lines[1] += ";x"  # pandas alone would shift every column of every row by one
     write_pre(atelier, "\n".join(lines) + "\n")
     fails(atelier, "pre", instrument, demo_key, f"ligne 2 : {WIDTH + 1} champs")
+
+
+def test_cut_last_line_of_an_interrupted_download_is_read_and_noted(atelier, instrument,
+                                                                   demo_key):
+    text = export()
+    write_pre(atelier, text[:text.rindex("\n", 0, len(text) - 1) + 40])
+    result = ingest(atelier, "atelier", "pre", instrument, demo_key)
+    assert result.report["rows_read"] == N
+    assert any(n.startswith(f"dernière ligne (ligne {N + 1}) coupée") for n in
+               result.report["notes"])
+    # the same short line followed by a line break, or not last, is a ragged row
+    write_pre(atelier, text[:text.rindex("\n", 0, len(text) - 1) + 40] + "\n")
+    fails(atelier, "pre", instrument, demo_key, f"ligne {N + 1} :")

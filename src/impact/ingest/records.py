@@ -60,7 +60,7 @@ def scan_records(text: str, delimiter: str, header_row: int, path: Path) -> Reco
                             "L'export doit commencer par les noms de colonnes.")
         header_trailing = len(header) > 1 and header[-1] == ""
         records = _scan_body(reader, header[:-1] if header_trailing else header, offset, path,
-                             delimiter, header_trailing)
+                             delimiter, header_trailing, text.endswith(("\n", "\r")))
     except csv.Error as exc:
         raise _csv_problem(exc, text, offset + reader.line_num, path, delimiter) from None
     if header_trailing:
@@ -71,9 +71,11 @@ def scan_records(text: str, delimiter: str, header_row: int, path: Path) -> Reco
 
 
 def _scan_body(reader, header: list[str], offset: int, path: Path, delimiter: str,
-               header_trailing: bool) -> Records:
+               header_trailing: bool, ends_with_newline: bool) -> Records:
     """Each record's start line and shape; ``header_trailing``: the header ended with a
-    separator, so data lines with or without one are both whole."""
+    separator, so data lines with or without one are both whole. A short last record in a
+    file that does not end with a line break is a cut download: it is read (its missing
+    fields blank, nothing shifts) and noted, not treated as a ragged row."""
     width = len(header)
     starts: list[int] = []
     first: list[str] = []
@@ -94,17 +96,30 @@ def _scan_body(reader, header: list[str], offset: int, path: Path, delimiter: st
             odd.append((start, len(row)))
         starts.append(start)
         first.append(row[0] if row else "")
+    cut = _cut_last(odd, starts, width, ends_with_newline)
     all_trailing = bool(trailing) and not exact and not odd and not header_trailing
     if trailing and not all_trailing and not header_trailing:
         odd = sorted(odd + trailing)
     if odd:
         raise _ragged(odd, width, path, delimiter)
     records = Records(header, np.asarray(starts, dtype=np.int64), first, all_trailing)
+    records.notes.extend(cut)
     if all_trailing:
         records.notes.append(f"séparateur « {delimiter} » en trop à la fin de chaque ligne de "
                              "données (pas dans l'en-tête) : le champ vide final est ignoré, "
                              "aucune colonne n'est décalée")
     return records
+
+
+def _cut_last(odd: list[tuple[int, int]], starts: list[int], width: int,
+              ends_with_newline: bool) -> list[str]:
+    """Take a cut last record out of ``odd`` and return the note about it (or nothing)."""
+    if ends_with_newline or not odd or odd[-1][0] != starts[-1] or odd[-1][1] >= width:
+        return []
+    line, fields = odd.pop()
+    return [f"dernière ligne (ligne {line}) coupée : {fields} champ(s) sur {width} et pas de "
+            "fin de ligne (téléchargement interrompu ?) ; elle est lue avec ses champs "
+            "manquants vides — ré-exportez le fichier pour la récupérer entière"]
 
 
 def _blank(row: list[str]) -> bool:
