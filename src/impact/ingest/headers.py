@@ -116,7 +116,6 @@ def nearest(column: str, candidates: list[str], cutoff: float = 80) -> str | Non
     return candidates[best[2]]
 
 
-def count_matches(cells: list[object], expected: set[str]) -> int:
-    """How many of the ``expected`` headers a row of cells holds (compared by key)."""
-    keys = {header_key(e) for e in expected}
+def count_matches(cells: list[object], keys: set[str]) -> int:
+    """How many of the expected headers (given by their :func:`header_key`) a row holds."""
     return len({header_key(c) for c in cells if c is not None and str(c).strip()} & keys)

@@ -171,10 +171,11 @@ def sniff_header_row(text: str, declared: int, expected: set[str],
     the first :data:`HEADER_SEARCH_LINES` lines is split with each candidate separator and
     compared with the codebook's columns (:func:`impact.ingest.headers.count_matches`).
     """
-    from impact.ingest.headers import count_matches
+    from impact.ingest.headers import count_matches, header_key
 
+    keys = {header_key(e) for e in expected}
     lines = list(islice(text_lines(text[:SNIFF_CHARS]), HEADER_SEARCH_LINES))
-    counts = [max(count_matches(_split_line(line, d), expected) for d in CANDIDATE_DELIMITERS)
+    counts = [max(count_matches(_split_line(line, d), keys) for d in CANDIDATE_DELIMITERS)
               for line in lines]
     if not counts:
         return declared, []

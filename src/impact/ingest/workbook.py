@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from impact.errors import DataError
-from impact.ingest.headers import count_matches
+from impact.ingest.headers import count_matches, header_key
 from impact.ingest.raw import RawExport, drop_trailing_blank, padding_note, sha256_file
 from impact.survey.codebook import WaveSpec
 
@@ -115,8 +115,8 @@ def _filled(value: object) -> bool:
 
 def _header_row(top: list[list], spec: WaveSpec, title: str) -> tuple[int, list[str]]:
     """The declared header row, or the row that matches clearly more codebook columns."""
-    expected = spec.raw_columns
-    counts = [count_matches(row, expected) for row in top]
+    keys = {header_key(e) for e in spec.raw_columns}
+    counts = [count_matches(row, keys) for row in top]
     declared = spec.header_row
     at_declared = counts[declared - 1] if declared <= len(counts) else 0
     best = int(np.argmax(counts)) + 1
