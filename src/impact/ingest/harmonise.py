@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from impact.errors import DataError
+from impact.ingest.headers import describe_difference, match_headers, nearest
 from impact.ingest.pseudonym import PseudonymKey, keyed_hash, normalise_code
 from impact.ingest.readers import RawExport, read_export
 from impact.survey.codebook import Codebook, WaveSpec, label_keys
@@ -57,20 +58,32 @@ def ingest_export(codebook: Codebook, wave: str, instrument: Instrument, *,
 
 
 def check_columns(raw: RawExport, spec: WaveSpec, codebook: Codebook) -> None:
-    """Stop when the header does not match the codebook (missing or unexpected columns)."""
-    header = list(raw.frame.columns)
-    expected = spec.raw_columns
-    missing = [c for c in dict.fromkeys(spec.columns.values()) if c not in header]
-    unexpected = [c for c in header if c not in expected]
+    """Find the codebook's columns among the export's headers, or stop naming what differs.
+
+    Headers that differ from the codebook only invisibly (no-break space, typographic
+    apostrophe, spacing, Unicode form, case: :func:`impact.ingest.headers.header_key`) are
+    matched, renamed to the codebook's spelling in ``raw.frame`` and noted in ``raw.notes``.
+    """
+    header = [str(c) for c in raw.frame.columns]
+    expected = list(dict.fromkeys([*spec.columns.values(), *spec.identifiers, *spec.ignore]))
+    mapping = match_headers(expected, header)
+    renamed = {found: column for column, found in mapping.items() if found != column}
+    if renamed:
+        raw.frame = raw.frame.rename(columns=renamed)
+        raw.notes.extend(f"colonne « {column} » trouvée sous la forme « {found} » "
+                         f"({describe_difference(column, found)}) : corrigez le codebook ou "
+                         "l'export pour faire disparaître ce message"
+                         for found, column in renamed.items())
+    missing = [c for c in dict.fromkeys(spec.columns.values()) if c not in mapping]
+    unexpected = [c for c in header if c not in renamed and c not in expected]
     if not missing and not unexpected:
         return
-    from rapidfuzz import process
-
     lines = []
     for column in missing:
         var = next(v for v, c in spec.columns.items() if c == column)
-        guess = process.extractOne(column, unexpected) if unexpected else None
-        hint = f" — renommée en « {guess[0]} » ?" if guess and guess[1] >= 80 else ""
+        guess = nearest(column, unexpected)
+        hint = (f" — renommée en « {guess} » ? ({describe_difference(column, guess)})"
+                if guess else "")
         lines.append(f"colonne manquante « {column} » (variable {var}, "
                      f"{codebook.where('waves', spec.name, 'columns', var)}){hint}")
     for column in unexpected:
