@@ -374,7 +374,7 @@ def validate_export(interim: pd.DataFrame, codebook: Codebook, wave: str,
     """Correct, check with GX, stop on table-level failures, and split the rows."""
     from impact.checks.gx_engine import run_suite
 
-    corrections = load_corrections(corrections_path, wave)
+    corrections = load_corrections(corrections_path, wave, list(codebook.waves))
     corrected, keep, log = apply_corrections(interim, corrections, corrections_path)
     frame = prepare(corrected, codebook, wave, instrument, settings, baseline)
     suite = with_mostly(build_suite(frame, codebook, wave, instrument, settings),
