@@ -56,18 +56,20 @@ def write_parquet(frame, path: str | Path) -> None:
 
 def ingest(*, instrument_path: str, codebook_path: str, wave: str, surveys_dir: str,
            test_markers: list[str], pseudonymisation: dict, interim: str, report: str,
-           codes: str, log_path: str | None = None) -> None:
+           codes: str, sites_path: str | None = None, log_path: str | None = None) -> None:
     """Stage ``ingest``: one export → interim table, restricted codes, ingest report."""
     from impact.ingest.harmonise import ingest_export
     from impact.survey.codebook import load_codebook
     from impact.survey.instrument import load_instrument
+    from impact.survey.sites import load_sites
 
     with stage_log(log_path, f"ingest {codebook_path} {wave}"):
         instrument = load_instrument(instrument_path)
         codebook = load_codebook(codebook_path, instrument)
         key = _key(pseudonymisation)
         result = ingest_export(codebook, wave, instrument, key=key, test_markers=test_markers,
-                               surveys_dir=surveys_dir)
+                               surveys_dir=surveys_dir,
+                               sites=load_sites(sites_path) if sites_path else None)
         for note in result.report["notes"]:
             log.warning("%s", note)
         result.report["pseudonym_key"] = "demo" if key.is_demo else "secret"
