@@ -37,8 +37,9 @@ def simulate_campaign(spec_path: str | Path, out_dir: str | Path, *, seed: int |
     ``spec_path`` is ``surveys/simulation.yaml``; the instrument, codebooks and declared site
     lists (``sites.yaml``) are read from its directory and copied to ``out_dir`` when that is
     another directory, so that ``out_dir`` is a complete surveys directory (a scaled-up
-    campaign's extra sites are declared in its copy of the site list). ``respondents`` rescales every programme (and its sites and
-    mess counts) so that the campaign has about that many baseline respondents in total.
+    campaign's extra sites are declared in its copy of the site list). ``respondents``
+    rescales every programme (and its sites and mess counts) so that the campaign has about
+    that many baseline respondents in total.
     """
     spec_path, out_dir = Path(spec_path), Path(out_dir)
     source_dir = spec_path.parent
