@@ -1,9 +1,11 @@
 """Ingestion: one raw export → the harmonised interim table (see ``docs/contracts.md``).
 
 Steps, all driven by the codebook: read the export as text (:mod:`impact.ingest.readers`), check its
-header against the codebook, look for test markers (identifiers included), drop the direct
-identifiers, recode labels to instrument codes, parse numbers and dates, normalise and hash the
-pseudonymous code, and attach provenance (file and line) to every row.
+header against the codebook, look for test markers in the codebook's ``test_fields``, drop the
+direct identifiers, recode labels to instrument codes, replace the typed site by its declared
+label (``sites.yaml``; an undeclared one is blanked and flagged for quarantine, never
+published), parse numbers and dates, normalise and hash the pseudonymous code, and attach
+provenance (file and line) to every row.
 
 Problems that concern the whole export (missing or unexpected column, a label the codebook does
 not know, a date column in another format) stop with one French message naming the file, the
