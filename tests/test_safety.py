@@ -58,3 +58,10 @@ def test_indicator_csv_is_formula_safe(tmp_path):
     for row in csv.reader(path.open(encoding="utf-8")):
         assert not any(cell.startswith(FORMULA_STARTS) and cell not in ("-0.42",)
                        for cell in row), row
+
+
+def test_report_title_cannot_close_its_style_element():
+    from impact.report.render import _css_string
+
+    literal = _css_string('Rapport</style><script>alert(1)</script>')
+    assert "</style>" not in literal and "<" not in literal
