@@ -68,7 +68,6 @@ class WaveSpec:
     audience: tuple[str, ...] = ()  # audiences asked at this wave (all when empty)
     test_fields: tuple[str, ...] = ()  # raw columns searched for test markers
 
-
     @property
     def raw_columns(self) -> set[str]:
         """Every raw column this wave's export is expected to have."""
