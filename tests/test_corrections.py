@@ -60,3 +60,10 @@ def test_unknown_row_is_an_error(tmp_path):
     frame = pd.DataFrame({"row_id": ["pre:2"], "age": pd.array([14], dtype="Int64")})
     with pytest.raises(DataError, match="« pre:9 » n'existe pas"):
         apply_corrections(frame, {"pre:9": "keep"}, tmp_path / "corrections.yaml")
+
+
+def test_site_is_corrected_through_sites_yaml_not_row_by_row(tmp_path):
+    frame = pd.DataFrame({"row_id": ["pre:2"], "site": pd.Series([None], dtype="str"),
+                          "site_unknown": [True]})
+    with pytest.raises(DataError, match="« site ».*alias du bon site dans sites.yaml"):
+        apply_corrections(frame, {"pre:2": {"site": "Lycée X"}}, tmp_path / "c.yaml")

@@ -14,6 +14,8 @@ from impact.errors import DataError
 
 #: Provenance columns: a correction may never change them.
 PROVENANCE = ["row_id", "source_file", "source_line"]
+#: The declared site (sites.yaml) is fixed through an alias there, never row by row.
+SITE_COLUMNS = ("site", "site_code", "site_unknown")
 
 
 def load_corrections(path: str | Path, wave: str,
@@ -81,6 +83,11 @@ def apply_corrections(frame: pd.DataFrame, corrections: dict[str, object],
             log.append({"row_id": row_id, "column": "", "old": "", "new": "keep"})
             continue
         for column, new in value.items():
+            if column in SITE_COLUMNS and "site_unknown" in frame:
+                raise DataError(f"{path} : ligne « {row_id} », colonne « {column} » : "
+                                "l'établissement ou la session ne se corrige pas ici (seules "
+                                "les valeurs déclarées sont publiées) ; ajoutez la valeur "
+                                "saisie comme alias du bon site dans sites.yaml.")
             if column not in frame.columns or column.startswith("_") or column in PROVENANCE:
                 raise DataError(f"{path} : ligne « {row_id} », colonne « {column} » inconnue "
                                 "ou non modifiable.")
