@@ -12,6 +12,7 @@ from impact.cli import main
 from tests.conftest import PROGRAMMES, SURVEYS
 
 GENERATED = ["ground_truth.json", "ground_truth_rows.csv"]
+DEFINITIONS = ["codebook.yaml", "sites.yaml"]
 
 
 def exports(programme: str) -> list[str]:
@@ -32,7 +33,7 @@ def regenerated(tmp_path_factory):
 
 @pytest.mark.parametrize("programme", PROGRAMMES)
 def test_committed_example_is_reproduced_byte_for_byte(regenerated, programme):
-    for name in exports(programme) + GENERATED:
+    for name in exports(programme) + GENERATED + DEFINITIONS:
         committed = (SURVEYS / programme / name).read_bytes()
         assert (regenerated / programme / name).read_bytes() == committed, name
 
@@ -89,6 +90,13 @@ def test_respondents_rescales_the_campaign(tmp_path):
         assert (tmp_path / name).read_bytes() == (SURVEYS / name).read_bytes()
     pre = pd.read_csv(tmp_path / "cordee" / "pre.csv", sep=";", encoding="utf-8-sig")
     assert pre["G02Q04"].nunique() == 20  # sites grow with the campaign
+    # ... and every one of them is declared in the written campaign's site list
+    from impact.survey.sites import load_sites
+
+    declared = load_sites(tmp_path / "cordee" / "sites.yaml")
+    assert len(declared.sites) == 20
+    assert declared.match(pre["G02Q04"]).notna().all()
+    assert "college_lucie_aubrac_besancon_groupe_2" in declared.labels
 
 
 def test_simulate_reports_errors_without_traceback(tmp_path, capsys):

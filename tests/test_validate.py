@@ -17,9 +17,10 @@ from impact.survey.codebook import load_codebook
 from tests.conftest import PROGRAMMES, REPO, SURVEYS
 
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-MESS_OF_OUTCOME = {
-    "excluded": {"no_consent", "test", "duplicate"},
-    "quarantined": {"incomplete", "speeder", "straightliner", "resubmission", "bad_value"},
+MESS_OF_OUTCOME = {  # validation.resubmission: keep_last (the default)
+    "excluded": {"no_consent", "test", "duplicate", "resubmission"},
+    "quarantined": {"incomplete", "speeder", "straightliner", "bad_value"},
+    "kept": {"none", "resubmission"},
 }
 
 
@@ -82,19 +83,23 @@ def test_planted_mess_is_caught_exactly(example_results, programme):
         for outcome, frame in (("excluded", result.excluded),
                                ("quarantined", result.quarantine), ("kept", result.kept)):
             mess = set(planted.loc[frame["row_id"], "mess"])
-            assert mess <= MESS_OF_OUTCOME.get(outcome, {"none"}), (wave, outcome, mess)
+            assert mess <= MESS_OF_OUTCOME[outcome], (wave, outcome, mess)
         counts = truth["mess"][wave]
         acc = result.accounting
         assert acc["excluded_by_reason"].get("no_consent", 0) == counts["no_consent"]
         assert acc["excluded_by_reason"].get("test_submission", 0) == counts["tests"]
         assert acc["excluded_by_reason"].get("exact_duplicate", 0) == counts["duplicates"]
+        # of a resubmitted pair, the first answer is excluded and the second one kept
+        assert acc["excluded_by_reason"].get("resubmission", 0) == counts["resubmissions"]
+        resubmitted = planted[planted["mess"] == "resubmission"]
+        kept_twice = resubmitted.index.isin(result.kept["row_id"])
+        assert kept_twice.sum() == counts["resubmissions"]
         assert acc["quarantined"] == (counts["incomplete"] + counts["speeders"]
-                                      + counts["straightliners"] + 2 * counts["resubmissions"]
-                                      + counts["bad_values"])
+                                      + counts["straightliners"] + counts["bad_values"])
         checks = acc["quarantine_checks"]
         assert checks.get("speeder", 0) == counts["speeders"]
         assert checks.get("straightliner", 0) == counts["straightliners"]
-        assert checks.get("duplicate_code", 0) == 2 * counts["resubmissions"]
+        assert checks.get("duplicate_code", 0) == 0
 
 
 def test_reasons_are_french_and_specific(example_results):

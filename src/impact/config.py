@@ -46,6 +46,11 @@ def check_programmes(config: dict, path: str | Path = DEFAULT_CONFIG) -> dict:
                           f"{', '.join(str(surveys / p / 'codebook.yaml') for p in missing)}.")
     instrument = load_instrument(surveys / "instrument.yaml")
     books = load_codebooks(surveys, list(config["programmes"]), instrument)
+    from impact.survey.sites import load_sites
+
+    for book in books.values():  # a missing or broken site list stops before any job runs
+        if any("site" in w.columns for w in book.waves.values()):
+            load_sites(book.sites_path)
     for programme, spec in config["programmes"].items():
         unknown = [w for w in spec["waves"] if w not in books[programme].waves]
         if unknown:

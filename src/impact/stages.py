@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from impact.errors import ImpactError
+from impact.safety import write_safe_csv
 
 log = logging.getLogger("impact")
 
@@ -55,18 +56,20 @@ def write_parquet(frame, path: str | Path) -> None:
 
 def ingest(*, instrument_path: str, codebook_path: str, wave: str, surveys_dir: str,
            test_markers: list[str], pseudonymisation: dict, interim: str, report: str,
-           codes: str, log_path: str | None = None) -> None:
+           codes: str, sites_path: str | None = None, log_path: str | None = None) -> None:
     """Stage ``ingest``: one export → interim table, restricted codes, ingest report."""
     from impact.ingest.harmonise import ingest_export
     from impact.survey.codebook import load_codebook
     from impact.survey.instrument import load_instrument
+    from impact.survey.sites import load_sites
 
     with stage_log(log_path, f"ingest {codebook_path} {wave}"):
         instrument = load_instrument(instrument_path)
         codebook = load_codebook(codebook_path, instrument)
         key = _key(pseudonymisation)
         result = ingest_export(codebook, wave, instrument, key=key, test_markers=test_markers,
-                               surveys_dir=surveys_dir)
+                               surveys_dir=surveys_dir,
+                               sites=load_sites(sites_path) if sites_path else None)
         for note in result.report["notes"]:
             log.warning("%s", note)
         result.report["pseudonym_key"] = "demo" if key.is_demo else "secret"
@@ -100,10 +103,10 @@ def validate(*, instrument_path: str, codebook_path: str, wave: str, config: dic
             log.info("correction %s %s: %s -> %s", change["row_id"], change["column"],
                      change["old"], change["new"])
         write_parquet(result.kept, kept)
-        result.quarantine.to_csv(quarantine, index=False)
-        result.excluded.to_csv(excluded, index=False)
-        result.checks.to_csv(checks, index=False)
-        result.corrections.to_csv(corrections_log, index=False)
+        write_safe_csv(result.quarantine, quarantine)
+        write_safe_csv(result.excluded, excluded)
+        write_safe_csv(result.checks, checks)
+        write_safe_csv(result.corrections, corrections_log)
         write_json(result.accounting, accounting)
         log.info("%(read)s read = %(kept)s kept + %(quarantined)s quarantined + "
                  "%(excluded)s excluded", result.accounting)
@@ -116,8 +119,7 @@ def row_accounting(*, accounting: list[str], output: str, log_path: str | None =
     with stage_log(log_path, "row_accounting"):
         entries = [json.loads(Path(p).read_text(encoding="utf-8")) for p in accounting]
         table = accounting_table(entries)
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(output, index=False)
+        write_safe_csv(table, output)
 
 
 def data_docs(*, context_dir: str, site_dir: str, log_path: str | None = None) -> None:
@@ -158,8 +160,8 @@ def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: li
         write_parquet(result.panel, panel)
         contract.write_csv(contract.sort(contract.suppress(contract.tidy(result.attrition),
                                                            disclosure_threshold)), attrition)
-        result.decisions.to_csv(decisions, index=False)
-        result.quality.to_csv(quality, index=False)
+        write_safe_csv(result.decisions, decisions)
+        write_safe_csv(result.quality, quality)
         for _, row in result.quality.iterrows():
             log.info("%s→%s: %s links (%s tolerant), match rate %.3f%s", row["wave_from"],
                      row["wave_to"], row["links"], row["tolerant"], row["match_rate"],

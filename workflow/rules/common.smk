@@ -42,6 +42,14 @@ def codebook_file(wildcards):
     return str(SURVEYS / wildcards.programme / "codebook.yaml")
 
 
+def sites_file(wildcards):
+    """The programme's declared sites (sites.yaml beside its codebook, or the codebook's `sites`)."""
+    book = CODEBOOKS[wildcards.programme]
+    if book.sites_path.is_file() or any("site" in w.columns for w in book.waves.values()):
+        return str(book.sites_path)
+    return []
+
+
 def baseline_interim(wildcards):
     """Non-baseline waves are checked against the baseline's dates (post after pre)."""
     first = waves(wildcards.programme)[0]

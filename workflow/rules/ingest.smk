@@ -3,6 +3,7 @@ rule ingest:
     input:
         export=export_file,
         codebook=codebook_file,
+        sites=sites_file,
         instrument=SURVEYS / "instrument.yaml",
     output:
         interim="results/interim/{programme}/{wave}.parquet",

@@ -8,9 +8,13 @@ table level (a failure stops the run)
     ``required_columns``, ``row_count``, ``campaign_window``;
 row level (a failing row is quarantined with a French reason)
     ``allowed_codes``, ``value_range``, ``dates_ordered``, ``duplicate_code``, ``speeder``,
-    ``straightliner``, ``incomplete``, ``parse_error``; ``required_answers`` (``mostly``) warns;
+    ``straightliner``, ``incomplete``, ``parse_error``, ``unknown_site`` (a site that is not in
+    the programme's ``sites.yaml``); ``required_answers`` (``mostly``) warns;
 documented exclusion rules (severity ``exclude``, counted, never analysed)
-    no consent (or consent missing), test submission, exact duplicate (the first copy is kept).
+    no consent (or consent missing), test submission, exact duplicate (the first copy is kept),
+    resubmission (``validation.resubmission: keep_last``: of two or more complete answers of
+    one respondent in a wave — same code, site, gender and age — the last one sent is kept; with
+    ``quarantine_both`` they all go to quarantine through ``duplicate_code``).
 
 Each row ends in exactly one outcome — excluded (first exclusion rule in the order above),
 quarantined (every failed check named), or kept — so that for every export
@@ -34,13 +38,17 @@ from impact.errors import DataError
 from impact.survey.codebook import Codebook
 from impact.survey.instrument import Instrument
 
-EXCLUSIONS = ("no_consent", "consent_missing", "test_submission", "exact_duplicate")
+EXCLUSIONS = ("no_consent", "consent_missing", "test_submission", "exact_duplicate",
+              "resubmission")
 EXCLUSION_LABELS = {
     "no_consent": "pas de consentement",
     "consent_missing": "consentement non renseigné",
     "test_submission": "réponse de test",
     "exact_duplicate": "doublon exact",
+    "resubmission": "nouvel envoi du même répondant",
 }
+#: Columns that identify one respondent within a wave (``duplicate_code``, resubmissions).
+RESPONDENT_KEY = ["code_hash", "site", "gender", "age"]
 #: Columns that do not take part in "exact duplicate" (they differ between two copies of a row).
 BACKGROUND_REQUIRED = ["gender", "age", "audience"]
 
@@ -56,6 +64,7 @@ class Settings:
     min_answered_share: float
     required_mostly: float
     severity: dict[str, str]
+    resubmission: str = "keep_last"
 
     @classmethod
     def from_config(cls, config: dict, programme: str) -> Settings:
@@ -68,7 +77,8 @@ class Settings:
                    speeder_fraction=v["speeder_fraction"],
                    straightline_min_items=v["straightline_min_items"],
                    min_answered_share=v["min_answered_share"],
-                   required_mostly=v["required_mostly"], severity=dict(v["severity"]))
+                   required_mostly=v["required_mostly"], severity=dict(v["severity"]),
+                   resubmission=v.get("resubmission", "keep_last"))
 
     def of(self, family: str) -> str:
         defaults = {"required_columns": "stop", "row_count": "stop", "campaign_window": "stop",
@@ -110,10 +120,35 @@ def prepare(frame: pd.DataFrame, codebook: Codebook, wave: str, instrument: Inst
         base = out.loc[~out["_excluded"], "duration_s"]
         median = float(base.median()) if base.notna().any() else np.nan
         out["_duration_median"] = median
+    if settings.resubmission == "keep_last":
+        out["_resubmission_of"] = _last_complete(out, codebook.waves[wave].pages, settings)
+        out["_excluded"] = out["_excluded"] | out["_resubmission_of"].notna()
     if baseline is not None and "submitted_at" in out and len(baseline):
         first = baseline.groupby("site")["submitted_at"].min()
         out["_baseline_first"] = out["site"].map(first).astype("datetime64[ns]")
     return out
+
+
+def _last_complete(frame: pd.DataFrame, pages: int | None, settings: Settings) -> pd.Series:
+    """For each earlier complete answer of a respondent who sent several complete answers in
+    the wave (same :data:`RESPONDENT_KEY`), the row id of the last one sent (kept)."""
+    keys = [k for k in RESPONDENT_KEY if k in frame]
+    complete = ~frame["_excluded"] & frame[keys].notna().all(axis=1)
+    if "_answered_share" in frame:
+        complete &= (frame["_answered_share"] >= settings.min_answered_share).fillna(False)
+    if pages and {"submitted_at", "lastpage"} <= set(frame.columns):
+        complete &= frame["submitted_at"].notna() & (frame["lastpage"] >= pages).fillna(False)
+    none = pd.Series(pd.NA, index=frame.index, dtype=object)
+    if not complete.any() or "code_hash" not in frame:
+        return none
+    pool = frame.loc[complete, keys + ["row_id"]].copy()
+    pool["_when"] = frame.loc[complete, "submitted_at"] if "submitted_at" in frame else pd.NaT
+    pool["_line"] = frame.loc[complete, "source_line"]
+    pool = pool.sort_values(["_when", "_line"], kind="stable", na_position="first")
+    last = pool.groupby(keys, sort=False, dropna=False)["row_id"].transform("last")
+    earlier = last[last != pool["row_id"]]
+    none.loc[earlier.index] = earlier.to_numpy()
+    return none
 
 
 def _first_copy(frame: pd.DataFrame, answers: list[str]) -> pd.Series:
@@ -166,6 +201,9 @@ def build_suite(frame: pd.DataFrame, codebook: Codebook, wave: str, instrument: 
         "test_submission", "row", "exclude")
     add("expect_column_values_to_be_null", {"column": "_repeat_of"}, "exact_duplicate", "row",
         "exclude")
+    if "_resubmission_of" in frame:
+        add("expect_column_values_to_be_null", {"column": "_resubmission_of"}, "resubmission",
+            "row", "exclude")
     suite += _code_checks(frame, codebook, wave, instrument, sev, not_excluded)
     suite += _quality_checks(frame, codebook, wave, instrument, settings, not_excluded)
     return suite
@@ -194,6 +232,10 @@ def _code_checks(frame, codebook, wave, instrument, sev, cond) -> list[Expectati
                                        {"column": var, "min_value": low, "max_value": high,
                                         **cond},
                                        f"value_range:{var}", "row", sev("value_range")))
+    if "site_unknown" in frame:
+        out.append(ExpectationSpec("expect_column_values_to_be_in_set",
+                                   {"column": "site_unknown", "value_set": [False], **cond},
+                                   "unknown_site", "row", sev("unknown_site")))
     required = ["consent", "site", "code_hash"]
     if wave == next(iter(codebook.waves)):
         required += [v for v in BACKGROUND_REQUIRED if v in frame]
@@ -226,7 +268,7 @@ def _quality_checks(frame, codebook, wave, instrument, settings, cond) -> list[E
                                     "or_equal": True, **pair},
                                    "dates_ordered:situation_before_answer", "row",
                                    sev("dates_ordered")))
-    keys = [k for k in ("code_hash", "site", "gender", "age") if k in frame]
+    keys = [k for k in RESPONDENT_KEY if k in frame]
     out.append(ExpectationSpec("expect_compound_columns_to_be_unique",
                                {"column_list": keys, "ignore_row_if": "any_value_is_missing",
                                 **cond},
@@ -325,6 +367,16 @@ def _reason(family: str, column: str, rows: pd.DataFrame, instrument: Instrument
         return "réponse de test (marqueur dans « " + _text(rows["test_evidence"]) + " »)"
     if family == "exact_duplicate":
         return "doublon exact de la ligne " + rows["_repeat_of"].str.split(":").str[-1]
+    if family == "resubmission":
+        return ("nouvel envoi du même répondant (même code, établissement ou session, genre et "
+                "âge) : sa réponse complète la plus récente, ligne "
+                + rows["_resubmission_of"].astype(str).str.split(":").str[-1]
+                + ", est conservée (validation.resubmission: keep_last)")
+    if family == "unknown_site":
+        # the typed value is not quoted (it may be a name): it stays in the restricted zone
+        return ("« Établissement ou session » non déclaré(e) dans sites.yaml (contrôle "
+                "unknown_site) : ajoutez la valeur saisie comme alias d'un site déclaré, ou "
+                "déclarez le site")
     if family in EXCLUSION_LABELS:
         return EXCLUSION_LABELS[family]
     label = instrument.variable(column).label if column in instrument.variables else column
@@ -374,7 +426,7 @@ def validate_export(interim: pd.DataFrame, codebook: Codebook, wave: str,
     """Correct, check with GX, stop on table-level failures, and split the rows."""
     from impact.checks.gx_engine import run_suite
 
-    corrections = load_corrections(corrections_path, wave)
+    corrections = load_corrections(corrections_path, wave, list(codebook.waves))
     corrected, keep, log = apply_corrections(interim, corrections, corrections_path)
     frame = prepare(corrected, codebook, wave, instrument, settings, baseline)
     suite = with_mostly(build_suite(frame, codebook, wave, instrument, settings),

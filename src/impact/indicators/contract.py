@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from impact.safety import write_safe_csv
+
 #: name -> (Frictionless type, description)
 COLUMNS: dict[str, tuple[str, str]] = {
     "programme": ("string", "Programme id (folder name under surveys/), or `pooled`."),
@@ -92,11 +94,11 @@ def sort(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """CSV with a fixed float format: byte-identical output for identical estimates."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    """CSV with a fixed float format: byte-identical output for identical estimates; text
+    cells formula-safe (:func:`impact.safety.write_safe_csv`)."""
     out = frame.copy()
     out["n"] = out["n"].astype("Int64")
-    out.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
+    write_safe_csv(out, path, float_format="%.10g", lineterminator="\n")
 
 
 def read_csv(path: str | Path) -> pd.DataFrame:

@@ -1,9 +1,11 @@
 """Ingestion: one raw export → the harmonised interim table (see ``docs/contracts.md``).
 
 Steps, all driven by the codebook: read the export as text (:mod:`impact.ingest.readers`), check its
-header against the codebook, look for test markers (identifiers included), drop the direct
-identifiers, recode labels to instrument codes, parse numbers and dates, normalise and hash the
-pseudonymous code, and attach provenance (file and line) to every row.
+header against the codebook, look for test markers in the codebook's ``test_fields``, drop the
+direct identifiers, recode labels to instrument codes, replace the typed site by its declared
+label (``sites.yaml``; an undeclared one is blanked and flagged for quarantine, never
+published), parse numbers and dates, normalise and hash the pseudonymous code, and attach
+provenance (file and line) to every row.
 
 Problems that concern the whole export (missing or unexpected column, a label the codebook does
 not know, a date column in another format) stop with one French message naming the file, the
@@ -27,6 +29,7 @@ from impact.ingest.pseudonym import PseudonymKey, keyed_hash, normalise_code
 from impact.ingest.readers import RawExport, read_export
 from impact.survey.codebook import Codebook, WaveSpec, label_keys
 from impact.survey.instrument import Instrument
+from impact.survey.sites import SiteList, fold, fold_series, load_sites
 
 #: Share of non-blank cells of a date or number column that may fail to parse before the whole
 #: column is taken to be in another format (a codebook problem, not a few typing slips).
@@ -46,15 +49,21 @@ class Ingested:
 
 def ingest_export(codebook: Codebook, wave: str, instrument: Instrument, *,
                   key: PseudonymKey, test_markers: list[str],
-                  surveys_dir: str | Path | None = None) -> Ingested:
-    """Read and harmonise the export of ``codebook.programme`` × ``wave``."""
+                  surveys_dir: str | Path | None = None,
+                  sites: SiteList | None = None) -> Ingested:
+    """Read and harmonise the export of ``codebook.programme`` × ``wave``.
+
+    ``sites``: the programme's declared sites (read from ``codebook.sites_path`` when the wave
+    maps ``site`` and none is given)."""
     spec = codebook.waves[wave]
+    if sites is None and "site" in spec.columns:
+        sites = load_sites(codebook.sites_path)
     path = codebook.export_path(wave)
     raw = read_export(path, spec)
     source = str(path.relative_to(surveys_dir)) if surveys_dir else path.name
     check_columns(raw, spec, codebook)
     return harmonise(raw, spec, codebook, instrument, key=key, test_markers=test_markers,
-                     source=source)
+                     source=source, sites=sites)
 
 
 def check_columns(raw: RawExport, spec: WaveSpec, codebook: Codebook) -> None:
@@ -95,7 +104,8 @@ def check_columns(raw: RawExport, spec: WaveSpec, codebook: Codebook) -> None:
 
 
 def harmonise(raw: RawExport, spec: WaveSpec, codebook: Codebook, instrument: Instrument, *,
-              key: PseudonymKey, test_markers: list[str], source: str) -> Ingested:
+              key: PseudonymKey, test_markers: list[str], source: str,
+              sites: SiteList | None = None) -> Ingested:
     """Map, recode and type the raw records; see the module docstring."""
     frame = raw.frame
     programme, wave = codebook.programme, spec.name
@@ -118,9 +128,12 @@ def harmonise(raw: RawExport, spec: WaveSpec, codebook: Codebook, instrument: In
         raise DataError(f"{raw.path} : libellés absents du codebook {codebook.path}.\n"
                         + "\n".join(f"  - {u}" for u in unknown))
     _derive_duration(out)
+    typed = _declared_sites(out, sites)
     out["is_test"], out["test_evidence"] = _test_markers(frame, spec, test_markers)
     codes = _codes(frame, spec, instrument, issues)
     codes.insert(0, "row_id", out["row_id"].to_numpy())
+    if typed is not None:
+        codes["site_typed"] = typed.to_numpy()  # restricted zone: what was typed, if unknown
     out["code_hash"] = keyed_hash(codes["code"], key, context=programme).to_numpy()
     out["ingest_issues"] = issues.joined()
     out = out.reset_index(drop=True)
@@ -239,18 +252,37 @@ def _derive_duration(out: pd.DataFrame) -> None:
         out["duration_s"] = delta.astype("float64")
 
 
+def _declared_sites(out: pd.DataFrame, sites: SiteList | None) -> pd.Series | None:
+    """Replace the typed ``site`` by its declared label (``site_code``: the stable code);
+    a value on no list is blanked and flagged ``site_unknown`` (validation quarantines the
+    row). Returns what was typed for the unknown values (restricted zone), else missing."""
+    if "site" not in out:
+        return None
+    typed = out["site"]
+    code = sites.match(typed) if sites is not None else pd.Series(np.nan, index=out.index,
+                                                                  dtype="str")
+    unknown = typed.notna() & code.isna()
+    out["site"] = code.map(sites.labels if sites is not None else {}).astype("str")
+    out["site_code"] = code
+    out["site_unknown"] = unknown.to_numpy(dtype=bool)
+    return typed.where(unknown)
+
+
 def _test_markers(frame: pd.DataFrame, spec: WaveSpec,
                   markers: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Flag test submissions: a configured marker, as a whole word, in a free-text field."""
+    """Flag test submissions: a configured marker as a whole word, ignoring case and accents,
+    in one of the fields the codebook designates (``test_fields``; by default the direct
+    identifiers and the pseudonymous code fields). Other fields — answers, the site — are
+    never searched: « essai » in a genuine answer does not exclude it."""
     n = len(frame)
     if not markers:
         return np.zeros(n, dtype=bool), np.full(n, "", dtype=object)
-    pattern = r"(?i)\b(?:" + "|".join(re.escape(m) for m in markers) + r")\b"
-    scanned = list(spec.identifiers) + [c for v, c in spec.columns.items()
-                                        if v in ("code", "code_mother", "code_town", "site")]
+    pattern = r"\b(?:" + "|".join(re.escape(fold(m)) for m in markers) + r")\b"
     evidence = pd.Series("", index=frame.index, dtype=object)
-    for column in dict.fromkeys(scanned):
-        hit = frame[column].str.contains(pattern, regex=True, na=False)
+    for column in spec.test_fields:
+        if column not in frame:
+            continue
+        hit = fold_series(frame[column]).str.contains(pattern, regex=True, na=False)
         evidence = evidence.where(~hit | (evidence != ""), column)
     flagged = (evidence != "").to_numpy()
     return flagged, evidence.to_numpy(dtype=object)

@@ -107,7 +107,9 @@ def external_references(html_text: str) -> list[str]:
 
 
 def _css_string(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ") + '"'
+    """A CSS string literal; ``<`` escaped too, so a title cannot close the ``<style>``."""
+    return ('"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ")
+            .replace("<", "\\3C ") + '"')
 
 
 def _drop_invisible(nb, keep_stderr: bool) -> None:

@@ -17,13 +17,14 @@ import yaml
 from impact.simulate.answers import wave_answers
 from impact.simulate.expected import expected_values
 from impact.simulate.mess import plant_mess
-from impact.simulate.population import simulate_persons
+from impact.simulate.population import _sites, simulate_persons
 from impact.simulate.spec import (
     ProgrammeSpec,
 )
 from impact.simulate.writers import render_export
 from impact.survey.codebook import load_codebook
 from impact.survey.instrument import Instrument, load_instrument
+from impact.survey.sites import load_sites, site_key
 
 # ---------------------------------------------------------------------------------------------
 # public entry point
@@ -33,10 +34,12 @@ def simulate_campaign(spec_path: str | Path, out_dir: str | Path, *, seed: int |
                       respondents: int | None = None) -> dict[str, dict]:
     """Write a complete synthetic campaign under ``out_dir``; return each programme's truth.
 
-    ``spec_path`` is ``surveys/simulation.yaml``; the instrument and codebooks are read from
-    its directory and copied to ``out_dir`` when that is another directory, so that ``out_dir``
-    is a complete surveys directory. ``respondents`` rescales every programme (and its sites and
-    mess counts) so that the campaign has about that many baseline respondents in total.
+    ``spec_path`` is ``surveys/simulation.yaml``; the instrument, codebooks and declared site
+    lists (``sites.yaml``) are read from its directory and copied to ``out_dir`` when that is
+    another directory, so that ``out_dir`` is a complete surveys directory (a scaled-up
+    campaign's extra sites are declared in its copy of the site list). ``respondents``
+    rescales every programme (and its sites and mess counts) so that the campaign has about
+    that many baseline respondents in total.
     """
     spec_path, out_dir = Path(spec_path), Path(out_dir)
     source_dir = spec_path.parent
@@ -54,6 +57,8 @@ def simulate_campaign(spec_path: str | Path, out_dir: str | Path, *, seed: int |
     for (name, pspec), child in zip(spec["programmes"].items(), seeds, strict=True):
         codebook = load_codebook(source_dir / name / "codebook.yaml", instrument)
         programme = ProgrammeSpec(name, pspec, codebook, factor)
+        _declare_sites(codebook.sites_path, out_dir / name / codebook.sites_file,
+                       _sites(programme)[0])
         truths[name] = _simulate_programme(programme, instrument, np.random.default_rng(child),
                                            out_dir / name, seed)
     return truths
@@ -65,6 +70,38 @@ def _copy_definitions(source: Path, target: Path, programmes: list[str]) -> None
     for name in programmes:
         (target / name).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source / name / "codebook.yaml", target / name / "codebook.yaml")
+        book = yaml.safe_load((source / name / "codebook.yaml").read_text(encoding="utf-8"))
+        sites = book.get("sites", "sites.yaml")
+        if (source / name / sites).is_file():
+            shutil.copyfile(source / name / sites, target / name / sites)
+
+
+def _declare_sites(source: Path, target: Path, names: list[str]) -> None:
+    """A scaled-up campaign has numbered copies of the sites (« … – groupe 2 »): declare them
+    in the written campaign's site list, each after the site it copies (same expected size)."""
+    if not source.is_file():
+        return
+    declared = load_sites(source)
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    by_code = {entry["code"]: entry for entry in data["sites"]}
+    added = []
+    for name in names:
+        if site_key(name) in declared.keys:
+            continue
+        base = next((s for s in declared.sites if name.startswith(s.label + " – groupe ")),
+                    None)
+        number = name.rsplit(" ", 1)[-1]
+        entry = {"code": f"{base.code}_groupe_{number}" if base else f"site_{len(added) + 1}",
+                 "label": name, "aliases": []}
+        if base is not None and by_code[base.code].get("expected") is not None:
+            entry["expected"] = by_code[base.code]["expected"]
+        added.append(entry)
+    if added:
+        data["sites"] += added
+        target.write_text("# Written by impact simulate: the declared sites of a scaled-up "
+                          "campaign.\n" + yaml.safe_dump(data, allow_unicode=True,
+                                                         sort_keys=False),
+                          encoding="utf-8")
 
 
 def _simulate_programme(p: ProgrammeSpec, instrument: Instrument, rng: np.random.Generator,

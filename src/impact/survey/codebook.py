@@ -66,6 +66,7 @@ class WaveSpec:
     labels: dict[str, dict[str, Any]]  # label map per variable, keys already label_key()-ed
     label_text: dict[str, dict[Any, str]]  # per variable: code -> the label an export shows
     audience: tuple[str, ...] = ()  # audiences asked at this wave (all when empty)
+    test_fields: tuple[str, ...] = ()  # raw columns searched for test markers
 
     @property
     def raw_columns(self) -> set[str]:
@@ -84,6 +85,7 @@ class Codebook:
     comparison_group: bool
     waves: dict[str, WaveSpec]
     lines: LineIndex = field(repr=False)
+    sites_file: str = "sites.yaml"
 
     @property
     def directory(self) -> Path:
@@ -91,6 +93,11 @@ class Codebook:
 
     def export_path(self, wave: str) -> Path:
         return self.directory / self.waves[wave].file
+
+    @property
+    def sites_path(self) -> Path:
+        """The programme's declared sites (``sites.yaml`` beside the codebook by default)."""
+        return self.directory / self.sites_file
 
     def where(self, *keys: str | int) -> str:
         """Location of a key in the codebook, for messages."""
@@ -151,6 +158,15 @@ def _instrument_problems(data: dict, lines: LineIndex, instrument: Instrument) -
             missing = ", ".join(sorted(set(instrument.code_parts) - parts))
             problems.append(f"{lines.where(['waves', wave, 'columns'])}: parties du code "
                             f"pseudonyme manquantes : {missing}")
+        raw_columns = set(spec["columns"].values()) | set(spec.get("identifiers", [])) \
+            | set(spec.get("ignore", []))
+        fields = spec.get("test_fields", data.get("test_fields", []))
+        at = ["waves", wave, "test_fields"] if "test_fields" in spec else ["test_fields"]
+        for i, name in enumerate(fields):
+            if name not in spec["columns"] and name not in raw_columns:
+                problems.append(f"{lines.where(at + [i])}: « {name} » n'est ni une variable "
+                                f"de waves.{wave}.columns ni une colonne de l'export "
+                                f"(vague {wave})")
         for key in ("labels",):
             problems += _label_problems(spec.get(key, {}), ["waves", wave, key], lines,
                                         instrument, data["response_scale"])
@@ -210,13 +226,26 @@ def _build(path: Path, data: dict, lines: LineIndex, instrument: Instrument) -> 
             columns=dict(spec["columns"]), identifiers=tuple(spec.get("identifiers", [])),
             ignore=tuple(spec.get("ignore", [])), labels=labels, label_text=label_text,
             audience=tuple(spec.get("audience", [])),
+            test_fields=_test_fields(spec, data.get("test_fields"), instrument),
         )
     return Codebook(
         programme=data["programme"], label=data["label"], path=path,
         response_scale=data["response_scale"], scales=tuple(data["scales"]),
         single_items=tuple(data.get("single_items", [])),
         comparison_group=bool(data.get("comparison_group", False)), waves=waves, lines=lines,
+        sites_file=data.get("sites", "sites.yaml"),
     )
+
+
+def _test_fields(spec: dict, default: list[str] | None, instrument: Instrument) -> tuple:
+    """Raw columns searched for test markers: the wave's ``test_fields`` (variables or raw
+    columns), else the programme's, else the direct identifiers (names, e-mails, comments)
+    and the pseudonymous code fields."""
+    fields = spec.get("test_fields", default)
+    if fields is None:
+        fields = list(spec.get("identifiers", [])) + [
+            v for v in spec["columns"] if v == "code" or v in instrument.code_parts]
+    return tuple(dict.fromkeys(spec["columns"].get(f, f) for f in fields))
 
 
 def _default_labels(instrument: Instrument, likert: dict[int, str],
