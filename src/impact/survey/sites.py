@@ -50,7 +50,7 @@ def fold(value: Any) -> str:
 def fold_series(values: pd.Series) -> pd.Series:
     """Vectorised :func:`fold` (computed once per distinct value; missing stays missing)."""
     uniques = pd.unique(values.dropna())
-    return values.map({u: fold(u) for u in uniques})
+    return values.map({u: fold(u) for u in uniques}).astype(object)  # object even when empty
 
 
 #: Normal form under which typed site names are compared with the declared list.
