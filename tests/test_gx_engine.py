@@ -7,8 +7,10 @@ validation; the few subprocess tests (import cost, HOME, concurrency) pay their 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -442,13 +444,60 @@ def test_data_docs(ctx_dir, outcome, tmp_path):
     assert "great-expectations-web-assets" not in everything  # no beacon logo URL
     assert "dataContextId" not in everything
     page = next((site / "validations" / "prog_pre").rglob("*.html")).read_text(encoding="utf-8")
-    assert "pre:6" in page  # failing ids are rendered server-side
+    assert "pre:6" not in page and "unexpected values found" in page  # redacted: counts only
+    full = build_data_docs([ctx_dir], tmp_path / "full", redact=False)
+    page = next((full.parent / "validations" / "prog_pre").rglob("*.html")).read_text("utf-8")
+    assert "pre:6" in page  # the restricted site shows the failing ids (server-side)
 
     # a single export context works too
     one = build_data_docs(ctx_dir / "prog_post", tmp_path / "one")
     assert len(list((one.parent / "validations").rglob("*.html"))) == 1
     with pytest.raises(ConfigError):
         build_data_docs(tmp_path / "nowhere", tmp_path / "site2")
+
+
+PAYLOADS = ("<script>alert('x')</script>", "eleve.nom@example.fr", '=HYPERLINK("http://x")')
+
+
+def _payload_run(root: Path) -> Path:
+    df = pd.DataFrame({"row_id": ["pre:2", "pre:3", "pre:4", "pre:5"],
+                       "site": ["A", *PAYLOADS], "age": [12, 13, 14, 200]})
+    specs = [S("expect_column_values_to_be_in_set", {"column": "site", "value_set": ["A"]},
+               "allowed_codes:site", "row", "quarantine"),
+             S("expect_column_values_to_be_between",
+               {"column": "age", "min_value": 11, "max_value": 99}, "value_range:age", "row",
+               "quarantine")]
+    out = run_suite(df, specs, context_dir=root / "gx", name="p_pre")
+    assert set(out.failed_rows["row_id"]) == {"pre:3", "pre:4", "pre:5"}
+    build_data_docs(root / "gx", root / "docs")
+    build_data_docs(root / "gx", root / "full", redact=False)
+    return root
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_published_docs_hold_no_value_and_every_store_is_reproducible(tmp_path, monkeypatch):
+    """Raw values reach the restricted context and the unredacted site only, escaped; two runs
+    (in different directories) write byte-identical contexts and sites, under the same paths."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    first, second = _payload_run(tmp_path / "a"), _payload_run(tmp_path / "b")
+    assert _tree(first) == _tree(second)
+    published, full, store = (b"".join(_tree(first / part).values()).decode("utf-8", "replace")
+                              for part in ("docs", "full", "gx"))
+    for payload in PAYLOADS:
+        assert payload not in published and html.escape(payload) not in published
+        assert json.dumps(payload)[1:-1] in store  # the restricted store keeps the evidence
+    assert "<script>alert" not in full and html.escape(PAYLOADS[0]) in full
+    assert PAYLOADS[1] in full
+    names = " ".join(_tree(first))
+    assert "19700101T000000.000000Z" in names  # fixed run time, not the clock
+    assert not re.search(r"20\d\d[01]\dT", names)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
+    out = run_suite(small_frame(), SPECS[:2], context_dir=tmp_path / "c", name="epoch")
+    assert "20260101T000000.000000Z" in out.result_path.as_posix()
 
 
 # ----------------------------------------------------------------------- subprocess tests
