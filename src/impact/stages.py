@@ -47,6 +47,12 @@ def write_json(data: dict, path: str | Path) -> None:
                                      default=str) + "\n", encoding="utf-8")
 
 
+def write_csv(frame, path: str | Path) -> None:
+    """CSV without pandas' index, its directory created (outputs go to two zones)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+
+
 def write_parquet(frame, path: str | Path) -> None:
     """Parquet without pandas' index and with a stable schema (deterministic bytes)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -79,9 +85,15 @@ def ingest(*, instrument_path: str, codebook_path: str, wave: str, surveys_dir: 
 
 def validate(*, instrument_path: str, codebook_path: str, wave: str, config: dict,
              interim: str, baseline: str | None, corrections: str, context_dir: str,
-             kept: str, quarantine: str, excluded: str, checks: str, accounting: str,
-             corrections_log: str, log_path: str | None = None) -> None:
-    """Stage ``validate``: GX suite on one export → kept rows, quarantine, exclusions."""
+             kept: str, quarantine: str, quarantine_detail: str, excluded: str, checks: str,
+             accounting: str, corrections_log: str, log_path: str | None = None) -> None:
+    """Stage ``validate``: GX suite on one export → kept rows, quarantine, exclusions.
+
+    Published (``results/``): ``quarantine`` (row, check, column and a reason quoting no
+    value), ``checks`` and ``accounting``. Restricted (``restricted/``): ``kept``,
+    ``quarantine_detail`` (the rows' values, full reasons), ``excluded``, ``corrections_log``
+    and the GX context in ``context_dir``. The log names rows and columns, never a value.
+    """
     import pandas as pd
 
     from impact.checks.validate import Settings, validate_export
@@ -97,13 +109,14 @@ def validate(*, instrument_path: str, codebook_path: str, wave: str, config: dic
             context_dir=Path(context_dir), corrections_path=Path(corrections),
             baseline=pd.read_parquet(baseline) if baseline else None)
         for _, change in result.corrections.iterrows():
-            log.info("correction %s %s: %s -> %s", change["row_id"], change["column"],
-                     change["old"], change["new"])
+            log.info("correction %s %s (values in %s)", change["row_id"], change["column"],
+                     corrections_log)
         write_parquet(result.kept, kept)
-        result.quarantine.to_csv(quarantine, index=False)
-        result.excluded.to_csv(excluded, index=False)
-        result.checks.to_csv(checks, index=False)
-        result.corrections.to_csv(corrections_log, index=False)
+        write_csv(result.public_quarantine, quarantine)
+        write_csv(result.quarantine, quarantine_detail)
+        write_csv(result.excluded, excluded)
+        write_csv(result.checks, checks)
+        write_csv(result.corrections, corrections_log)
         write_json(result.accounting, accounting)
         log.info("%(read)s read = %(kept)s kept + %(quarantined)s quarantined + "
                  "%(excluded)s excluded", result.accounting)
@@ -120,13 +133,18 @@ def row_accounting(*, accounting: list[str], output: str, log_path: str | None =
         table.to_csv(output, index=False)
 
 
-def data_docs(*, context_dir: str, site_dir: str, log_path: str | None = None) -> None:
-    """Stage ``data_docs``: one static Great Expectations site for every export."""
+def data_docs(*, context_dir: str, site_dir: str, restricted_site_dir: str,
+              log_path: str | None = None) -> None:
+    """Stage ``data_docs``: two static Great Expectations sites for every export — the
+    published one (``site_dir``: counts and shares, no value from the data) and the
+    researcher's (``restricted_site_dir``: failing values and row ids, HTML-escaped)."""
     from impact.checks.gx_engine import build_data_docs
 
     with stage_log(log_path, "data_docs"):
-        index = build_data_docs(Path(context_dir), Path(site_dir))
-        log.info("data docs written to %s", index)
+        index = build_data_docs(Path(context_dir), Path(site_dir), redact=True)
+        log.info("data docs (redacted) written to %s", index)
+        index = build_data_docs(Path(context_dir), Path(restricted_site_dir), redact=False)
+        log.info("data docs with the failing values written to %s", index)
 
 
 def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: list[str],
@@ -153,8 +171,8 @@ def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: li
         write_parquet(result.panel, panel)
         contract.write_csv(contract.sort(contract.suppress(contract.tidy(result.attrition),
                                                            disclosure_threshold)), attrition)
-        result.decisions.to_csv(decisions, index=False)
-        result.quality.to_csv(quality, index=False)
+        write_csv(result.decisions, decisions)
+        write_csv(result.quality, quality)
         for _, row in result.quality.iterrows():
             log.info("%s→%s: %s links (%s tolerant), match rate %.3f%s", row["wave_from"],
                      row["wave_to"], row["links"], row["tolerant"], row["match_rate"],
