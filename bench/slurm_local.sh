@@ -73,8 +73,7 @@ COMPARED=(
     "results/validation/*/*/accounting.json"
     "results/validation/row_accounting.csv"  # rows read = kept + quarantined + excluded
     "restricted/validation/gx/*"             # GX contexts (run time and ids made stable)
-    "results/validation/data_docs/*"         # redacted Data Docs (stable paths and ids)
-    "restricted/validation/data_docs/*"      # Data Docs with the failing values
+    "results/validation/data_docs/*"         # Data Docs (stable paths and ids, no value)
     "restricted/panel/*.parquet"             # respondent x wave panels
     "restricted/panel/*_linkage.csv"         # linkage decisions
     "results/panel/*_linkage_quality.csv"

@@ -9,7 +9,6 @@ file whatever its escaping (HTML, JSON, CSV quoting keep the token).
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import pandas as pd
@@ -83,7 +82,6 @@ def run_stages(surveys: Path, root: Path) -> None:
                     log_path=str(logs / f"validate/{PROGRAMME}_{WAVE}.log"))
     stages.data_docs(context_dir=str(rst / "validation/gx"),
                      site_dir=str(res / "validation/data_docs"),
-                     restricted_site_dir=str(rst / "validation/data_docs"),
                      log_path=str(logs / "data_docs/data_docs.log"))
 
 
@@ -135,11 +133,11 @@ def test_published_quarantine_names_row_check_and_column(planted_run):
     assert "correction pre:2 site" in log  # the row and the column, not the values
 
 
-def test_restricted_data_docs_show_the_values_escaped(planted_run):
-    site = planted_run / "restricted/validation/data_docs"
-    pages = "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
-    assert "fuite.age@example.org" in pages
-    assert "<img src=x" not in pages and html.escape("<img src=x onerror=alert(1)>") in pages
+def test_gx_keeps_the_failing_ids_and_no_value(planted_run):
+    store = "".join(text_of(p) for p in (planted_run / "restricted/validation/gx").rglob("*")
+                    if p.is_file())
+    assert '"pre:3"' in store and '"pre:7"' in store  # ids of the parse errors
+    assert not [t for t in TOKENS if t in store]
     published = planted_run / "results/validation/data_docs"
     assert len(list((published / "validations").rglob("*.html"))) == 1
     index = (published / "index.html").read_text(encoding="utf-8")

@@ -133,18 +133,15 @@ def row_accounting(*, accounting: list[str], output: str, log_path: str | None =
         table.to_csv(output, index=False)
 
 
-def data_docs(*, context_dir: str, site_dir: str, restricted_site_dir: str,
-              log_path: str | None = None) -> None:
-    """Stage ``data_docs``: two static Great Expectations sites for every export — the
-    published one (``site_dir``: counts and shares, no value from the data) and the
-    researcher's (``restricted_site_dir``: failing values and row ids, HTML-escaped)."""
+def data_docs(*, context_dir: str, site_dir: str, log_path: str | None = None) -> None:
+    """Stage ``data_docs``: one static Great Expectations site for every export, published:
+    checks, counts and shares, no value from the data (GX records none, and the site is
+    built from redacted copies all the same)."""
     from impact.checks.gx_engine import build_data_docs
 
     with stage_log(log_path, "data_docs"):
         index = build_data_docs(Path(context_dir), Path(site_dir), redact=True)
-        log.info("data docs (redacted) written to %s", index)
-        index = build_data_docs(Path(context_dir), Path(restricted_site_dir), redact=False)
-        log.info("data docs with the failing values written to %s", index)
+        log.info("data docs written to %s", index)
 
 
 def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: list[str],

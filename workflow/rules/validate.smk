@@ -2,7 +2,7 @@ rule validate:
     """Great Expectations suite from the codebook: quarantine, exclusions, row accounting.
 
     Row-level outputs (kept and excluded rows, the quarantine with its values, corrections,
-    the GX context with the failing values) go to restricted/; results/ gets the redacted
+    the GX context with the failing rows' ids) go to restricted/; results/ gets the redacted
     quarantine (row, check, column), the check summary and the row accounting."""
     input:
         interim="restricted/interim/{programme}/{wave}.parquet",
@@ -55,17 +55,15 @@ rule row_accounting:
 
 
 rule data_docs:
-    """Static Great Expectations Data Docs, one page per export (opens offline): published
-    (counts and shares only) and restricted (the failing values, HTML-escaped)."""
+    """Static Great Expectations Data Docs, one page per export (opens offline): checks,
+    counts and shares, no value from the data (the GX contexts hold row ids, no value)."""
     input:
         expand("restricted/validation/gx/{programme}_{wave}", zip, **programme_waves()),
     output:
         index="results/validation/data_docs/index.html",
-        restricted_index="restricted/validation/data_docs/index.html",
     params:
         context_dir=lambda wildcards, input: str(Path(input[0]).parent),
         site_dir=lambda wildcards, output: str(Path(output.index).parent),
-        restricted_site_dir=lambda wildcards, output: str(Path(output.restricted_index).parent),
     conda:
         "../envs/impact.yaml"
     log:

@@ -3,6 +3,5 @@ from impact.stages import data_docs
 data_docs(
     context_dir=snakemake.params.context_dir,
     site_dir=snakemake.params.site_dir,
-    restricted_site_dir=snakemake.params.restricted_site_dir,
     log_path=snakemake.log[0],
 )

@@ -18,13 +18,15 @@ Design notes (facts checked against great_expectations 1.24.1, pandas 3.1):
   names never share a ``great_expectations.yml`` or a store, and a re-run leaves exactly one
   validation result per export. Calls with the same name are serialised by a lock file.
 * **Results.** The run uses ``result_format=COMPLETE`` with
-  ``unexpected_index_column_names=[id_column]``: for pandas, COMPLETE is never truncated
-  (``unexpected_index_list`` holds one ``{column: value, id_column: id}`` dict per failing row;
-  only the ``partial_*`` lists are cut at ``partial_unexpected_count`` = 20). The
-  ``unexpected_index_query`` string (``df.filter(items=[...])``) is switched off. These lists
-  carry the respondents' values: the context directory belongs in the restricted zone
-  (``restricted/validation/gx``); what is published is ``checks.csv`` (counts, numeric or date
-  observed values) and a redacted Data Docs site (:func:`build_data_docs`).
+  ``unexpected_index_column_names=[id_column]`` and ``exclude_unexpected_values=True``: GX
+  keeps the ids of the failing rows and none of their values (``unexpected_index_list`` is
+  ``[{id_column: [id, id, ...]}]``; no ``unexpected_list``, ``partial_unexpected_list`` or
+  ``partial_unexpected_counts``). For pandas, COMPLETE is never truncated: every failing id
+  is listed. The ``unexpected_index_query`` string (``df.filter(items=[...])``) is switched
+  off. The stored results name rows of the export: the context directory lives in the
+  restricted zone (``restricted/validation/gx``); what is published is ``checks.csv``
+  (counts, numeric or date observed values) and the Data Docs site (:func:`build_data_docs`,
+  redacted again, in case a later GX version put values back).
 * **Reproducible stores.** The run time is ``SOURCE_DATE_EPOCH`` or a fixed placeholder, and
   the random UUIDs GX writes are replaced by deterministic ones
   (:mod:`impact.checks.gx_store`): two runs on the same data write byte-identical stores and
@@ -391,8 +393,9 @@ def _tidy(
         )
         index_list = result.get("unexpected_index_list")
         if spec.level == "row" and index_list:
-            if isinstance(index_list[0], Mapping):
+            if isinstance(index_list[0], Mapping):  # values excluded: {id: [ids...]}
                 ids = pd.DataFrame.from_records(index_list, columns=[id_column])[id_column]
+                ids = ids.explode().dropna()
             else:  # plain positional indices (no id column requested)
                 ids = pd.Series(index_list)
             failed.append(pd.DataFrame({"row_id": ids.astype(str), "check": spec.check}))
@@ -475,6 +478,7 @@ def run_suite(
                 result_format={
                     "result_format": "COMPLETE",
                     "unexpected_index_column_names": [id_column],
+                    "exclude_unexpected_values": True,
                     "return_unexpected_index_query": False,
                 },
                 run_id=run_id,
