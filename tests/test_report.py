@@ -321,7 +321,9 @@ def test_provenance_times_follow_source_date_epoch(monkeypatch):
 def test_executed_notebook_keeps_no_execution_time(tmp_path):
     import nbformat
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1"),
+                                         nbformat.v4.new_code_cell("a = 1")])
+    nb.cells[1].metadata["tags"] = ["injected-parameters"]
     times = {"start_time": "2026-12-01T10:56:42", "end_time": "2026-12-01T10:56:43",
              "duration": 1.0}
     nb.metadata["papermill"] = {**times, "parameters": {"a": 1}}
@@ -333,6 +335,7 @@ def test_executed_notebook_keeps_no_execution_time(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "2026-12-01" not in text and '"duration"' not in text
     assert '"status": "completed"' in text and '"parameters"' in text
+    assert nbformat.read(str(path), as_version=4).cells[1]["id"] == "injected-parameters"
 
 
 def test_overflow_detector_finds_a_table_wider_than_the_page():

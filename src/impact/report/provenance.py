@@ -84,7 +84,8 @@ def now_utc() -> str:
 
 def strip_notebook_times(path: str | Path) -> None:
     """Remove papermill's execution times (:data:`NOTEBOOK_TIMES`, and Jupyter's per-cell
-    ``execution`` timestamps) from an executed notebook, in place: the run's times are in the
+    ``execution`` timestamps) from an executed notebook, in place, and give the cell papermill
+    injects (random id) the fixed id ``injected-parameters``: the run's times are in the
     provenance record, the notebook stays byte-identical between runs."""
     import nbformat
 
@@ -93,6 +94,9 @@ def strip_notebook_times(path: str | Path) -> None:
         meta.pop("execution", None)
         for key in NOTEBOOK_TIMES:
             meta.get("papermill", {}).pop(key, None)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []) and "id" in cell:
+            cell["id"] = "injected-parameters"
     nbformat.write(nb, str(path))
 
 
