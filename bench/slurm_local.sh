@@ -61,30 +61,33 @@ LOCAL_COPY=$WORK/run-local
 # results/ is listed as "not compared", with the reason from EXCLUDED below and whether it
 # happened to be identical anyway.
 COMPARED=(
-    "results/interim/*/*.parquet"            # harmonised rows, provenance (file, line)
+    "restricted/interim/*/*.parquet"         # harmonised rows, provenance (file, line)
     "results/interim/*/*.json"               # ingest reports: encoding, separator, mapping
     "restricted/codes/*/*.parquet"           # normalised pseudonymous codes (restricted zone)
-    "results/validation/*/*/kept.parquet"    # rows kept by validation
-    "results/validation/*/*/quarantine.csv"  # quarantined rows and their reasons
-    "results/validation/*/*/excluded.csv"
+    "restricted/validation/*/*/kept.parquet" # rows kept by validation
+    "restricted/validation/*/*/quarantine.csv"  # quarantined rows, their values and reasons
+    "restricted/validation/*/*/excluded.csv"
+    "restricted/validation/*/*/corrections_applied.csv"
+    "results/validation/*/*/quarantine.csv"  # redacted quarantine: row, check, column
     "results/validation/*/*/checks.csv"      # one line per expectation and its outcome
-    "results/validation/*/*/corrections_applied.csv"
     "results/validation/*/*/accounting.json"
     "results/validation/row_accounting.csv"  # rows read = kept + quarantined + excluded
-    "results/panel/*.parquet"                # respondent x wave panels
-    "results/panel/*_linkage.csv"            # linkage decisions
+    "restricted/validation/gx/*"             # GX contexts (run time and ids made stable)
+    "results/validation/data_docs/*"         # Data Docs (stable paths and ids, no value)
+    "restricted/panel/*.parquet"             # respondent x wave panels
+    "restricted/panel/*_linkage.csv"         # linkage decisions
     "results/panel/*_linkage_quality.csv"
     "results/panel/*_attrition.csv"
     "results/indicators/*.csv"               # THE indicator tables (per programme, pooled)
     "results/datapackage.json"               # Frictionless descriptor of those tables
     "results/report/impact_itip.html"        # the report itself (dated by SOURCE_DATE_EPOCH)
     "results/report/impact_itip.pdf"
+    "results/report/impact_itip.ipynb"       # executed notebook, execution times removed
 )
+# (docs/reproducibility.md lists what may differ between two runs: provenance's start and end
+# times, fixed here by SOURCE_DATE_EPOCH like the report's date.)
 EXCLUDED=(
-    "results/validation/gx/*|Great Expectations store: random ids (UUIDs), result files named by run time"
-    "results/validation/data_docs/*|Data Docs: run times in index.html and in the result pages' paths"
-    "results/report/impact_itip.ipynb|executed notebook: papermill's execution timestamps"
-    "results/provenance.json|provenance: start and end times, checksums of the PDF and notebook"
+    "results/provenance.json|provenance: start and end times (equal under SOURCE_DATE_EPOCH), checksums of the outputs"
 )
 
 log_and_tee() {

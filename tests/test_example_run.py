@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -56,11 +57,15 @@ def test_data_docs_one_page_per_export(example_run):
     assert (site / "index.html").is_file()
     pages = list((site / "validations").rglob("*.html"))
     assert len(pages) == 8
+    # results/ holds aggregates only: no row-level table, no GX store with unexpected values
+    results = example_run / "results"
+    assert not list(results.rglob("*.parquet")) and not (results / "validation/gx").exists()
+    assert not list(results.rglob("kept*")) and not list(results.rglob("excluded*"))
 
 
 def test_panel_one_row_per_respondent_and_wave(example_run):
     for programme in ("cordee", "semaines_apprenantes", "industrie_transition"):
-        panel = pd.read_parquet(example_run / f"results/panel/{programme}.parquet")
+        panel = pd.read_parquet(example_run / f"restricted/panel/{programme}.parquet")
         assert not panel.duplicated(["respondent_id", "wave"]).any()
         assert panel["respondent_id"].str.fullmatch(r"[0-9a-f]{16}").all()
 
@@ -458,3 +463,39 @@ def test_indicator_tables_are_deterministic(example_run):
     done = snakemake(example_run, "--forcerun", "indicators", "link", "--until", "publish")
     assert done.returncode == 0, done.stderr[-3000:]
     assert {p: p.read_bytes() for p in tables} == before
+
+
+def _digests(root: Path) -> dict[str, str]:
+    """sha256 of every file under results/ and restricted/, by path relative to ``root``."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for zone in ("results", "restricted") for p in sorted((root / zone).rglob("*"))
+            if p.is_file()}
+
+
+def test_rerun_is_byte_identical(example_run, tmp_path_factory):
+    """A second clean run, in another directory, writes the same bytes in every file under
+    results/ and restricted/ (GX stores and Data Docs, notebook, report, provenance), except
+    the fields listed in impact.report.provenance.VOLATILE_FIELDS (docs/reproducibility.md)."""
+    from impact.report.provenance import VOLATILE_ACROSS_DAYS, VOLATILE_FIELDS
+    from tests.workflow_support import scratch_repo
+
+    again = scratch_repo(tmp_path_factory.mktemp("rerun") / "repo")
+    done = snakemake(again)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
+    first, second = _digests(example_run), _digests(again)
+    assert sorted(first) == sorted(second)
+    assert len(first) > 150 and any(p.startswith("restricted/validation/gx/") for p in first)
+    if not os.environ.get("SOURCE_DATE_EPOCH"):  # no run time in any file or directory name
+        assert not [p for p in first if re.search(r"20\d\d[01]\d[0-3]\dT\d{6}", p)]
+    records = [json.loads((root / "results/provenance.json").read_text(encoding="utf-8"))
+               for root in (example_run, again)]
+    if records[0]["started_at"][:10] != records[1]["started_at"][:10]:  # ran across midnight
+        pytest.skip("the two runs are dated on different days (VOLATILE_ACROSS_DAYS)")
+    differ = sorted(p for p in first if first[p] != second[p])
+    assert set(differ) <= set(VOLATILE_FIELDS), differ
+    for name, fields in VOLATILE_FIELDS.items():
+        a, b = ({k: v for k, v in r.items() if k not in fields} for r in records)
+        assert a == b, name
+    assert set(VOLATILE_FIELDS) <= set(VOLATILE_ACROSS_DAYS)
+    print(f"\n{len(first)} files compared: {len(first) - len(differ)} byte-identical, "
+          f"{differ} identical but for {VOLATILE_FIELDS}")

@@ -7,8 +7,10 @@ validation; the few subprocess tests (import cost, HOME, concurrency) pay their 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -415,8 +417,12 @@ def test_every_failing_id_of_a_large_frame(tmp_path):
     assert len(out.failed_rows) == len(expected)
     assert set(out.failed_rows["row_id"]) == expected
     stored = json.loads(out.result_path.read_text(encoding="utf-8"))["results"][0]["result"]
-    assert len(stored["unexpected_index_list"]) == len(expected)  # COMPLETE: no truncation
-    assert len(stored["partial_unexpected_index_list"]) == 20  # partial_* are cut at 20
+    # COMPLETE: no truncation; exclude_unexpected_values: the ids, no value
+    assert [list(d) for d in stored["unexpected_index_list"]] == [["row_id"]]
+    assert set(stored["unexpected_index_list"][0]["row_id"]) == expected
+    assert not {"unexpected_list", "partial_unexpected_list", "partial_unexpected_counts"} & \
+        set(stored)
+    assert "X" not in json.dumps(stored)
 
 
 def test_data_docs(ctx_dir, outcome, tmp_path):
@@ -442,13 +448,86 @@ def test_data_docs(ctx_dir, outcome, tmp_path):
     assert "great-expectations-web-assets" not in everything  # no beacon logo URL
     assert "dataContextId" not in everything
     page = next((site / "validations" / "prog_pre").rglob("*.html")).read_text(encoding="utf-8")
-    assert "pre:6" in page  # failing ids are rendered server-side
+    assert "unexpected values found" in page  # counts and shares, rendered server-side
+    assert "'Z'" not in page and "500" not in page.split("Table of Contents")[-1]  # no value
 
     # a single export context works too
     one = build_data_docs(ctx_dir / "prog_post", tmp_path / "one")
     assert len(list((one.parent / "validations").rglob("*.html"))) == 1
     with pytest.raises(ConfigError):
         build_data_docs(tmp_path / "nowhere", tmp_path / "site2")
+
+
+PAYLOADS = ("<script>alert('x')</script>", "eleve.nom@example.fr", '=HYPERLINK("http://x")')
+
+
+def _payload_run(root: Path) -> Path:
+    df = pd.DataFrame({"row_id": ["pre:2", "pre:3", "pre:4", "pre:5"],
+                       "site": ["A", *PAYLOADS], "age": [12, 13, 14, 200]})
+    specs = [S("expect_column_values_to_be_in_set", {"column": "site", "value_set": ["A"]},
+               "allowed_codes:site", "row", "quarantine"),
+             S("expect_column_values_to_be_between",
+               {"column": "age", "min_value": 11, "max_value": 99}, "value_range:age", "row",
+               "quarantine")]
+    out = run_suite(df, specs, context_dir=root / "gx", name="p_pre")
+    assert set(out.failed_rows["row_id"]) == {"pre:3", "pre:4", "pre:5"}
+    build_data_docs(root / "gx", root / "docs")
+    build_data_docs(root / "gx", root / "full", redact=False)
+    return root
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_no_value_in_stores_or_docs_and_every_store_is_reproducible(tmp_path, monkeypatch):
+    """GX keeps the failing rows' ids, never their values (exclude_unexpected_values), in the
+    store and in either site; two runs (in different directories) write byte-identical
+    contexts and sites, under the same paths."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    first, second = _payload_run(tmp_path / "a"), _payload_run(tmp_path / "b")
+    assert _tree(first) == _tree(second)
+    everything = b"".join(_tree(first).values()).decode("utf-8", "replace")
+    for payload in PAYLOADS:
+        for form in (payload, html.escape(payload), json.dumps(payload)[1:-1]):
+            assert form not in everything
+    assert '"row_id": [' in everything  # the ids are stored (they quarantine the rows)
+    names = " ".join(_tree(first))
+    assert "19700101T000000.000000Z" in names  # fixed run time, not the clock
+    assert not re.search(r"20\d\d[01]\dT", names)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
+    out = run_suite(small_frame(), SPECS[:2], context_dir=tmp_path / "c", name="epoch")
+    assert "20260101T000000.000000Z" in out.result_path.as_posix()
+
+
+def test_docs_copies_escape_data_strings_and_redaction_drops_values(tmp_path):
+    """Should a store hold values (an older GX, another result format), the copies a Data Docs
+    build renders escape them, and the published build drops them."""
+    from impact.checks.gx_store import prepare_for_docs
+
+    result = {"results": [{"result": {
+        "element_count": 4, "unexpected_count": 2, "observed_value": PAYLOADS[1],
+        "partial_unexpected_list": list(PAYLOADS[:2]),
+        "unexpected_index_list": [{"site": PAYLOADS[0], "row_id": "pre:3"}]},
+        "expectation_config": {"kwargs": {"column": "site", "value_set": ["<i>A</i>"],
+                                          "row_condition": {"operator": "<"}}, "meta": {}},
+        "exception_info": {"exception_message": PAYLOADS[0]}}]}
+    for redact in (False, True):
+        root = tmp_path / str(redact)
+        store = root / "uncommitted" / "validations" / "s" / "r" / "t"
+        store.mkdir(parents=True)
+        (root / "expectations").mkdir()
+        (store / "b.json").write_text(json.dumps(result), encoding="utf-8")
+        prepare_for_docs(root, redact=redact)
+        data = json.loads((store / "b.json").read_text(encoding="utf-8"))["results"][0]
+        text = json.dumps(data, ensure_ascii=False)
+        assert "<script>" not in text and "<i>A</i>" not in text
+        assert data["expectation_config"]["kwargs"]["row_condition"] == {"operator": "<"}
+        if redact:
+            assert data["result"] == {"element_count": 4, "unexpected_count": 2}
+        else:
+            assert html.escape(PAYLOADS[0]) in text and PAYLOADS[1] in text
 
 
 # ----------------------------------------------------------------------- subprocess tests

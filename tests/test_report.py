@@ -309,6 +309,35 @@ def test_provenance_detects_a_changed_export(tmp_path):
     assert done["outputs"][0]["sha256"] == hashlib.sha256(export.read_bytes()).hexdigest()
 
 
+def test_provenance_times_follow_source_date_epoch(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    assert provenance.now_utc() == "2026-01-01T00:00:00Z"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert provenance.now_utc() != "2026-01-01T00:00:00Z"
+    assert set(provenance.VOLATILE_FIELDS["results/provenance.json"]) == {"started_at",
+                                                                       "finished_at"}
+
+
+def test_executed_notebook_keeps_no_execution_time(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1"),
+                                         nbformat.v4.new_code_cell("a = 1")])
+    nb.cells[1].metadata["tags"] = ["injected-parameters"]
+    times = {"start_time": "2026-12-01T10:56:42", "end_time": "2026-12-01T10:56:43",
+             "duration": 1.0}
+    nb.metadata["papermill"] = {**times, "parameters": {"a": 1}}
+    nb.cells[0].metadata.update(papermill={**times, "status": "completed"},
+                                execution={"iopub.status.busy": "2026-12-01T10:56:42Z"})
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, str(path))
+    provenance.strip_notebook_times(path)
+    text = path.read_text(encoding="utf-8")
+    assert "2026-12-01" not in text and '"duration"' not in text
+    assert '"status": "completed"' in text and '"parameters"' in text
+    assert nbformat.read(str(path), as_version=4).cells[1]["id"] == "injected-parameters"
+
+
 def test_overflow_detector_finds_a_table_wider_than_the_page():
     import weasyprint
 

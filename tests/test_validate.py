@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from impact.checks.accounting import accounting_table
-from impact.checks.validate import Settings, validate_export
+from impact.checks.validate import PUBLIC_QUARANTINE, Settings, validate_export
 from impact.errors import DataError
 from impact.ingest.harmonise import ingest_export
 from impact.survey.codebook import load_codebook
@@ -124,6 +124,23 @@ def test_accounting_table_and_identity(example_results):
     broken = dict(next(iter(example_results.values()))[1].accounting, kept=0)
     with pytest.raises(DataError, match="Comptage des lignes incohérent"):
         accounting_table([broken])
+
+
+def test_published_quarantine_quotes_no_value(example_results):
+    for _, result in example_results.values():
+        public = result.public_quarantine
+        assert list(public.columns) == PUBLIC_QUARANTINE
+        assert set(public["row_id"]) == set(result.quarantine["row_id"])
+        pairs = {(r, c) for r, checks in zip(result.quarantine["row_id"],
+                                             result.quarantine["checks"], strict=True)
+                 for c in checks.split(" ")}
+        assert set(zip(public["row_id"], public["check"], strict=True)) == pairs
+        # one reason per check, whatever the row: nothing of the row's values in it
+        assert (public.groupby("check")["reason"].nunique() == 1).all()
+    _, result = example_results["cordee", "pre"]
+    reasons = set(result.public_quarantine["reason"])
+    assert any(r.startswith("durée de réponse inférieure à 25 % de la médiane (") for r in reasons)
+    assert "questionnaire arrêté avant la dernière page" in reasons
 
 
 def test_quarantine_never_holds_codes_or_identifiers(example_results):

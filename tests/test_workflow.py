@@ -34,7 +34,7 @@ def test_fourth_programme_runs_without_code_change(tmp_path):
     table = pd.read_csv(workdir / "results/validation/row_accounting.csv")
     read = table[(table["outcome"] == "read") & table["reason"].isna()]
     assert read.set_index("wave")["rows"].to_dict() == {"pre": 6, "post": 3, "followup": 3}
-    panel = pd.read_parquet(workdir / "results/panel/atelier.parquet")
+    panel = pd.read_parquet(workdir / "restricted/panel/atelier.parquet")
     assert panel["respondent_id"].nunique() < len(panel)  # waves were linked
 
 

@@ -5,7 +5,7 @@
 1. write ``results/provenance.json`` (checksums of every input, git state, versions, seed,
    start time) — the notebook reads it for its annex;
 2. execute the notebook template with papermill, parameters injected (paths of the tables,
-   campaign, flags…); the executed notebook is kept for audit;
+   campaign, flags…); the executed notebook is kept for audit, without execution times;
 3. render it to a self-contained HTML page and a PDF (:func:`impact.report.render.render_report`),
    and check that the PDF has the report's chapters;
 4. stamp the end time and the outputs' checksums into the provenance record.
@@ -175,6 +175,7 @@ def report(
             log.error("the report notebook failed%s: %s",
                       f" (executed notebook with the error: {kept})" if kept else "", exc)
             raise
+        provenance.strip_notebook_times(executed)
         log.info("notebook executed in %.1f s", time.perf_counter() - t1)
         t2 = time.perf_counter()
         result = render_report(executed, Path(html), Path(pdf), title=title,

@@ -82,9 +82,15 @@ def ingest(*, instrument_path: str, codebook_path: str, wave: str, surveys_dir: 
 
 def validate(*, instrument_path: str, codebook_path: str, wave: str, config: dict,
              interim: str, baseline: str | None, corrections: str, context_dir: str,
-             kept: str, quarantine: str, excluded: str, checks: str, accounting: str,
-             corrections_log: str, log_path: str | None = None) -> None:
-    """Stage ``validate``: GX suite on one export → kept rows, quarantine, exclusions."""
+             kept: str, quarantine: str, quarantine_detail: str, excluded: str, checks: str,
+             accounting: str, corrections_log: str, log_path: str | None = None) -> None:
+    """Stage ``validate``: GX suite on one export → kept rows, quarantine, exclusions.
+
+    Published (``results/``): ``quarantine`` (row, check, column and a reason quoting no
+    value), ``checks`` and ``accounting``. Restricted (``restricted/``): ``kept``,
+    ``quarantine_detail`` (the rows' values, full reasons), ``excluded``, ``corrections_log``
+    and the GX context in ``context_dir``. The log names rows and columns, never a value.
+    """
     import pandas as pd
 
     from impact.checks.validate import Settings, validate_export
@@ -100,10 +106,11 @@ def validate(*, instrument_path: str, codebook_path: str, wave: str, config: dic
             context_dir=Path(context_dir), corrections_path=Path(corrections),
             baseline=pd.read_parquet(baseline) if baseline else None)
         for _, change in result.corrections.iterrows():
-            log.info("correction %s %s: %s -> %s", change["row_id"], change["column"],
-                     change["old"], change["new"])
+            log.info("correction %s %s (values in %s)", change["row_id"], change["column"],
+                     corrections_log)
         write_parquet(result.kept, kept)
-        write_safe_csv(result.quarantine, quarantine)
+        write_safe_csv(result.public_quarantine, quarantine)
+        write_safe_csv(result.quarantine, quarantine_detail)
         write_safe_csv(result.excluded, excluded)
         write_safe_csv(result.checks, checks)
         write_safe_csv(result.corrections, corrections_log)
@@ -123,11 +130,13 @@ def row_accounting(*, accounting: list[str], output: str, log_path: str | None =
 
 
 def data_docs(*, context_dir: str, site_dir: str, log_path: str | None = None) -> None:
-    """Stage ``data_docs``: one static Great Expectations site for every export."""
+    """Stage ``data_docs``: one static Great Expectations site for every export, published:
+    checks, counts and shares, no value from the data (GX records none, and the site is
+    built from redacted copies all the same)."""
     from impact.checks.gx_engine import build_data_docs
 
     with stage_log(log_path, "data_docs"):
-        index = build_data_docs(Path(context_dir), Path(site_dir))
+        index = build_data_docs(Path(context_dir), Path(site_dir), redact=True)
         log.info("data docs written to %s", index)
 
 

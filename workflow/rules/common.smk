@@ -55,7 +55,7 @@ def baseline_interim(wildcards):
     first = waves(wildcards.programme)[0]
     if wildcards.wave == first:
         return []
-    return f"results/interim/{wildcards.programme}/{first}.parquet"
+    return f"restricted/interim/{wildcards.programme}/{first}.parquet"
 
 
 def corrections_file(wildcards):
@@ -70,6 +70,8 @@ def truth_file(wildcards):
 
 
 def final_outputs():
+    """Published outputs (``results/``); the rules that make them write the row-level
+    intermediates and the Data Docs with raw values to ``restricted/`` on the way."""
     return [
         "results/datapackage.json",
         "results/validation/row_accounting.csv",

@@ -1,7 +1,7 @@
 rule indicators:
     """Scales, reliability, change, models, subgroups, planning, insertion: one programme."""
     input:
-        panel="results/panel/{programme}.parquet",
+        panel="restricted/panel/{programme}.parquet",
         codebook=codebook_file,
         instrument=SURVEYS / "instrument.yaml",
     output:

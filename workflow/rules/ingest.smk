@@ -6,7 +6,7 @@ rule ingest:
         sites=sites_file,
         instrument=SURVEYS / "instrument.yaml",
     output:
-        interim="results/interim/{programme}/{wave}.parquet",
+        interim="restricted/interim/{programme}/{wave}.parquet",
         report="results/interim/{programme}/{wave}.json",
         codes="restricted/codes/{programme}/{wave}.parquet",
     params:

@@ -2,7 +2,7 @@ rule link:
     """Pseudonymous codes -> respondent ids across waves; respondent x wave panel."""
     input:
         kept=lambda w: expand(
-            "results/validation/{programme}/{wave}/kept.parquet",
+            "restricted/validation/{programme}/{wave}/kept.parquet",
             programme=w.programme,
             wave=waves(w.programme),
         ),
@@ -15,8 +15,8 @@ rule link:
         instrument=SURVEYS / "instrument.yaml",
         truth=truth_file,
     output:
-        panel="results/panel/{programme}.parquet",
-        decisions="results/panel/{programme}_linkage.csv",
+        panel="restricted/panel/{programme}.parquet",
+        decisions="restricted/panel/{programme}_linkage.csv",
         quality="results/panel/{programme}_linkage_quality.csv",
         attrition="results/panel/{programme}_attrition.csv",
     params:

@@ -1,19 +1,24 @@
 rule validate:
-    """Great Expectations suite from the codebook: quarantine, exclusions, row accounting."""
+    """Great Expectations suite from the codebook: quarantine, exclusions, row accounting.
+
+    Row-level outputs (kept and excluded rows, the quarantine with its values, corrections,
+    the GX context with the failing rows' ids) go to restricted/; results/ gets the redacted
+    quarantine (row, check, column), the check summary and the row accounting."""
     input:
-        interim="results/interim/{programme}/{wave}.parquet",
+        interim="restricted/interim/{programme}/{wave}.parquet",
         baseline=baseline_interim,
         codebook=codebook_file,
         instrument=SURVEYS / "instrument.yaml",
         corrections=corrections_file,
     output:
-        kept="results/validation/{programme}/{wave}/kept.parquet",
+        kept="restricted/validation/{programme}/{wave}/kept.parquet",
         quarantine="results/validation/{programme}/{wave}/quarantine.csv",
-        excluded="results/validation/{programme}/{wave}/excluded.csv",
+        quarantine_detail="restricted/validation/{programme}/{wave}/quarantine.csv",
+        excluded="restricted/validation/{programme}/{wave}/excluded.csv",
         checks="results/validation/{programme}/{wave}/checks.csv",
         accounting="results/validation/{programme}/{wave}/accounting.json",
-        corrections_log="results/validation/{programme}/{wave}/corrections_applied.csv",
-        gx=directory("results/validation/gx/{programme}_{wave}"),
+        corrections_log="restricted/validation/{programme}/{wave}/corrections_applied.csv",
+        gx=directory("restricted/validation/gx/{programme}_{wave}"),
     params:
         config=lambda wildcards: {
             key: config[key] for key in ("validation", "campaign", "programmes")
@@ -50,9 +55,10 @@ rule row_accounting:
 
 
 rule data_docs:
-    """Static Great Expectations Data Docs, one page per export (opens offline)."""
+    """Static Great Expectations Data Docs, one page per export (opens offline): checks,
+    counts and shares, no value from the data (the GX contexts hold row ids, no value)."""
     input:
-        expand("results/validation/gx/{programme}_{wave}", zip, **programme_waves()),
+        expand("restricted/validation/gx/{programme}_{wave}", zip, **programme_waves()),
     output:
         index="results/validation/data_docs/index.html",
     params:

@@ -11,6 +11,7 @@ validate(
     context_dir=snakemake.output.gx.rsplit("/", 1)[0],
     kept=snakemake.output.kept,
     quarantine=snakemake.output.quarantine,
+    quarantine_detail=snakemake.output.quarantine_detail,
     excluded=snakemake.output.excluded,
     checks=snakemake.output.checks,
     accounting=snakemake.output.accounting,

@@ -18,10 +18,19 @@ Design notes (facts checked against great_expectations 1.24.1, pandas 3.1):
   names never share a ``great_expectations.yml`` or a store, and a re-run leaves exactly one
   validation result per export. Calls with the same name are serialised by a lock file.
 * **Results.** The run uses ``result_format=COMPLETE`` with
-  ``unexpected_index_column_names=[id_column]``: for pandas, COMPLETE is never truncated
-  (``unexpected_index_list`` holds one ``{column: value, id_column: id}`` dict per failing row;
-  only the ``partial_*`` lists are cut at ``partial_unexpected_count`` = 20). The
-  ``unexpected_index_query`` string (``df.filter(items=[...])``) is switched off.
+  ``unexpected_index_column_names=[id_column]`` and ``exclude_unexpected_values=True``: GX
+  keeps the ids of the failing rows and none of their values (``unexpected_index_list`` is
+  ``[{id_column: [id, id, ...]}]``; no ``unexpected_list``, ``partial_unexpected_list`` or
+  ``partial_unexpected_counts``). For pandas, COMPLETE is never truncated: every failing id
+  is listed. The ``unexpected_index_query`` string (``df.filter(items=[...])``) is switched
+  off. The stored results name rows of the export: the context directory lives in the
+  restricted zone (``restricted/validation/gx``); what is published is ``checks.csv``
+  (counts, numeric or date observed values) and the Data Docs site (:func:`build_data_docs`,
+  redacted again, in case a later GX version put values back).
+* **Reproducible stores.** The run time is ``SOURCE_DATE_EPOCH`` or a fixed placeholder, and
+  the random UUIDs GX writes are replaced by deterministic ones
+  (:mod:`impact.checks.gx_store`): two runs on the same data write byte-identical stores and
+  Data Docs, under the same paths.
 * **Nulls.** Column map expectations ignore nulls (``NaN``/``None``/``pd.NA``/``NaT``, in
   ``str``, ``string``, ``Int64``, ``Int8``, ``boolean`` and ``datetime64`` columns alike; they
   are counted in ``missing_count``), except ``expect_column_values_to_not_be_null``.
@@ -59,6 +68,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from impact.checks.gx_store import (
+    prepare_for_docs,
+    publishable_observed,
+    run_time,
+    stabilise,
+    stable_page_ids,
+)
 from impact.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -322,7 +338,8 @@ def _exception_text(exception_info: Any) -> str:
 
 
 def _observed(result: Mapping[str, Any]) -> str:
-    value = result.get("observed_value")
+    """The observed value for ``checks.csv`` (published): numbers and dates only."""
+    value = publishable_observed(result.get("observed_value"))
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
@@ -376,8 +393,9 @@ def _tidy(
         )
         index_list = result.get("unexpected_index_list")
         if spec.level == "row" and index_list:
-            if isinstance(index_list[0], Mapping):
+            if isinstance(index_list[0], Mapping):  # values excluded: {id: [ids...]}
                 ids = pd.DataFrame.from_records(index_list, columns=[id_column])[id_column]
+                ids = ids.explode().dropna()
             else:  # plain positional indices (no id column requested)
                 ids = pd.Series(index_list)
             failed.append(pd.DataFrame({"row_id": ids.astype(str), "check": spec.check}))
@@ -451,7 +469,8 @@ def run_suite(
         validation = ctx.validation_definitions.add(
             gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
         )
-        run_id = RunIdentifier(run_name=name, run_time=_dt.datetime.now(_dt.UTC))
+        when = run_time()
+        run_id = RunIdentifier(run_name=name, run_time=when)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=UserWarning)
             suite_result = validation.run(
@@ -459,6 +478,7 @@ def run_suite(
                 result_format={
                     "result_format": "COMPLETE",
                     "unexpected_index_column_names": [id_column],
+                    "exclude_unexpected_values": True,
                     "return_unexpected_index_query": False,
                 },
                 run_id=run_id,
@@ -466,6 +486,7 @@ def run_suite(
         stored = sorted((_gx_root(project_root) / "uncommitted" / "validations").rglob("*.json"))
         if len(stored) != 1:  # pragma: no cover - GX store layout changed
             raise RuntimeError(f"expected one stored validation result, found {len(stored)}")
+        stabilise(_gx_root(project_root), name, when)
 
     results, failed_rows = _tidy(suite_result, list(expectations), id_column)
     return SuiteOutcome(
@@ -577,7 +598,8 @@ def _offline_index(site_dir: Path, success_by_page: Mapping[str, bool]) -> None:
     index.write_text(text, encoding="utf-8")
 
 
-def build_data_docs(context_dirs: list[Path] | Path, site_dir: Path) -> Path:
+def build_data_docs(context_dirs: list[Path] | Path, site_dir: Path, *,
+                    redact: bool = True) -> Path:
     """Build one static Data Docs site in ``site_dir`` from the export contexts written by
     :func:`run_suite` (each a ``context_dir/<name>`` or a ``context_dir`` holding them).
 
@@ -585,6 +607,10 @@ def build_data_docs(context_dirs: list[Path] | Path, site_dir: Path) -> Path:
     site is ``site_dir`` (replaced if it exists): one validation page per export
     (``validations/<name>/<name>/<run time>/impact-<name>.html``), one page per suite
     (``expectations/<name>.html``), ``static/`` assets and ``index.html``, which is returned.
+    The copies are made safe first (:func:`impact.checks.gx_store.prepare_for_docs`): strings
+    from the data HTML-escaped and, with ``redact`` (the default: a site fit to publish), no
+    value from the data at all — counts and shares only. ``redact=False`` shows the failing
+    values and row ids, for a site kept in the restricted zone.
     """
     site_dir = Path(site_dir).resolve()
     roots = _export_roots(context_dirs)
@@ -599,6 +625,7 @@ def build_data_docs(context_dirs: list[Path] | Path, site_dir: Path) -> Path:
         ctx = _file_context(Path(tmp))
         target = _gx_root(Path(tmp))
         copied = _copy_stores(roots, target)
+        prepare_for_docs(target, redact=redact)
         ctx.variables.data_docs_sites = {
             _SITE_NAME: {
                 "class_name": "SiteBuilder",
@@ -622,5 +649,6 @@ def build_data_docs(context_dirs: list[Path] | Path, site_dir: Path) -> Path:
     if not index.is_file():  # pragma: no cover - GX layout changed
         raise RuntimeError(f"Great Expectations did not write {index}")
     _localise_logo(site_dir)
+    stable_page_ids(site_dir)
     _offline_index(site_dir, success_by_page)
     return index

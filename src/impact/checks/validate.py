@@ -25,7 +25,7 @@ applied before the checks and logged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -88,12 +88,21 @@ class Settings:
 
 @dataclass
 class Validated:
+    """``quarantine`` holds the rows' values and full reasons (restricted zone);
+    ``public_quarantine`` names row, check and column only (:data:`PUBLIC_QUARANTINE`)."""
+
     kept: pd.DataFrame
     quarantine: pd.DataFrame
     excluded: pd.DataFrame
     checks: pd.DataFrame
     accounting: dict
     corrections: pd.DataFrame
+    public_quarantine: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=PUBLIC_QUARANTINE))
+
+
+#: Columns of the publishable quarantine: one row per quarantined row x failed check.
+PUBLIC_QUARANTINE = ["row_id", "check", "column", "reason"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,6 +426,81 @@ def _reason(family: str, column: str, rows: pd.DataFrame, instrument: Instrument
 
 
 # ---------------------------------------------------------------------------------------------
+# redacted reasons (published): which row, which check, which column — never a value
+
+
+def public_quarantine(frame: pd.DataFrame, rows: pd.DataFrame, result: SuiteOutcome,
+                      instrument: Instrument, settings: Settings) -> pd.DataFrame:
+    """One row per quarantined row x failed check (:data:`PUBLIC_QUARANTINE`), with a reason
+    that quotes no value of the row (the full reasons stay with the restricted quarantine)."""
+    quarantined = rows.loc[rows["outcome"] == "quarantined", ["row_id", "checks"]]
+    pairs = (quarantined.assign(check=quarantined["checks"].str.split(" "))
+             .explode("check")[["row_id", "check"]].reset_index(drop=True))
+    spec_columns = result.results.set_index("check")["column"]
+    pairs["column"] = pairs["check"].map(spec_columns).fillna("").map(_named_columns)
+    pairs["reason"] = ""
+    for check, part in pairs.groupby("check", sort=False):
+        family, _, column = check.partition(":")
+        pairs.loc[part.index, "reason"] = _redacted_reason(family, column, frame, instrument,
+                                                           settings)
+    parse = pairs["check"] == "parse_error"
+    if parse.any():
+        issues = frame.set_index("row_id").loc[pairs.loc[parse, "row_id"], "ingest_issues"]
+        pairs.loc[parse, "column"] = _issue_columns(issues, instrument).to_numpy()
+    return pairs[PUBLIC_QUARANTINE]
+
+
+def _named_columns(columns: str) -> str:
+    """The check's columns without the derived ones (``_item_spread``…)."""
+    return ",".join(c for c in columns.split(",") if c and not c.startswith("_"))
+
+
+def _issue_columns(issues: pd.Series, instrument: Instrument) -> pd.Series:
+    """Variables an ingest issue names (« … pour « <label> » : … »), matched against the
+    instrument's labels only, so that nothing typed in the export can come through."""
+    found = pd.Series("", index=issues.index, dtype=object)
+    text = issues.astype(str)
+    for name, var in instrument.variables.items():
+        hit = text.str.contains(f"pour « {var.label} » :", regex=False)
+        found = found.where(~hit, np.where(found == "", name, found + "," + name))
+    return found
+
+
+def _redacted_reason(family: str, column: str, frame: pd.DataFrame, instrument: Instrument,
+                     settings: Settings) -> str:
+    """The French reason of a failed check, from the check alone (no value of the row)."""
+    label = instrument.variable(column).label if column in instrument.variables else column
+    if family in EXCLUSION_LABELS:
+        return EXCLUSION_LABELS[family]
+    if family == "allowed_codes":
+        return f"code non prévu pour « {label} »"
+    if family == "value_range":
+        low, high = instrument.variable(column).range
+        return f"« {label} » hors de l'intervalle [{low} ; {high}]"
+    if family == "speeder":
+        median = float(frame["_duration_median"].iloc[0])
+        return (f"durée de réponse inférieure à {settings.speeder_fraction * 100:.0f} % de la "
+                f"médiane ({median:.0f} s)")
+    if family == "incomplete" and column == "answered":
+        return f"moins de {settings.min_answered_share * 100:.0f} % des items renseignés"
+    fixed = {
+        "dates_ordered:after_baseline": "réponse antérieure à la première réponse de la vague "
+                                        "initiale pour son établissement ou sa session",
+        "dates_ordered:start_before_end": "fin de la réponse antérieure à son début",
+        "dates_ordered:situation_before_answer": "date de début de situation postérieure à la "
+                                                 "réponse",
+        "duplicate_code": "code pseudonyme en double dans la vague (même établissement ou "
+                          "session, même genre et même âge)",
+        "straightliner": "même réponse à tous les items des échelles, items inversés compris",
+        "incomplete:last_page": "questionnaire arrêté avant la dernière page",
+        "incomplete:not_submitted": "réponse non envoyée (pas de date d'envoi)",
+        "parse_error": "valeur illisible à la lecture de l'export",
+    }
+    check = f"{family}:{column}" if column else family
+    return fixed.get(check) or fixed.get(family) or f"échec du contrôle « {check} »"
+
+
+# ---------------------------------------------------------------------------------------------
 # the whole stage for one export
 
 
@@ -447,7 +531,8 @@ def validate_export(interim: pd.DataFrame, codebook: Codebook, wave: str,
                            "exclusion_reason"]]
     accounting = account(merged, source, codebook.programme, wave)
     return Validated(kept.reset_index(drop=True), quarantine.reset_index(drop=True),
-                     excluded.reset_index(drop=True), result.results, accounting, log)
+                     excluded.reset_index(drop=True), result.results, accounting, log,
+                     public_quarantine(frame, rows, result, instrument, settings))
 
 
 def _stop_on_failures(result: SuiteOutcome, suite: list[ExpectationSpec], source: str) -> None:

@@ -13,12 +13,19 @@ that an evaluator can check that the numbers they read come from the exports the
 - the simulation seed when the campaign is synthetic;
 - start and end timestamps (UTC, ISO 8601) of the report stage, and the checksums of what it
   wrote.
+
+Reproducibility: two runs on the same inputs, code and environment write byte-identical files
+under ``results/``, except the fields of :data:`VOLATILE_FIELDS` — the one list of them,
+explained in ``docs/reproducibility.md``. With ``SOURCE_DATE_EPOCH`` set they are identical
+too (:func:`now_utc` returns that time). The executed notebook keeps no execution time
+(:func:`strip_notebook_times`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -29,6 +36,9 @@ from pathlib import Path
 
 __all__ = [
     "KEY_PACKAGES",
+    "NOTEBOOK_TIMES",
+    "VOLATILE_ACROSS_DAYS",
+    "VOLATILE_FIELDS",
     "build",
     "file_entry",
     "finish",
@@ -37,6 +47,7 @@ __all__ = [
     "package_versions",
     "sha256_file",
     "simulation_seed",
+    "strip_notebook_times",
     "write",
 ]
 
@@ -48,9 +59,45 @@ KEY_PACKAGES = (
 )
 
 
+#: The only outputs under ``results/`` that may differ between two runs of the same inputs,
+#: code and environment: file → what differs. ``SOURCE_DATE_EPOCH`` fixes all of them.
+VOLATILE_FIELDS: dict[str, tuple[str, ...]] = {
+    # the report stage's start and end times (JSON keys of the provenance record)
+    "results/provenance.json": ("started_at", "finished_at"),
+}
+#: Not a field, a date: the report's date is today's (UTC) unless ``SOURCE_DATE_EPOCH`` is set,
+#: so the report (HTML, PDF, notebook) and the checksums of it in provenance.json differ
+#: between two runs on different days only.
+VOLATILE_ACROSS_DAYS = ("results/report/impact_itip.html", "results/report/impact_itip.pdf",
+                        "results/report/impact_itip.ipynb", "results/provenance.json")
+#: Execution times papermill writes into the executed notebook (top level and every cell).
+NOTEBOOK_TIMES = ("start_time", "end_time", "duration")
+
+
 def now_utc() -> str:
-    """Current time, UTC, ISO 8601 to the second (« 2026-11-29T03:40:50Z »)."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    """Current time, UTC, ISO 8601 to the second (« 2026-11-29T03:40:50Z »); the time of
+    ``SOURCE_DATE_EPOCH`` when it is set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    when = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
+    return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def strip_notebook_times(path: str | Path) -> None:
+    """Remove papermill's execution times (:data:`NOTEBOOK_TIMES`, and Jupyter's per-cell
+    ``execution`` timestamps) from an executed notebook, in place, and give the cell papermill
+    injects (random id) the fixed id ``injected-parameters``: the run's times are in the
+    provenance record, the notebook stays byte-identical between runs."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    for meta in [nb.metadata, *(cell.metadata for cell in nb.cells)]:
+        meta.pop("execution", None)
+        for key in NOTEBOOK_TIMES:
+            meta.get("papermill", {}).pop(key, None)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []) and "id" in cell:
+            cell["id"] = "injected-parameters"
+    nbformat.write(nb, str(path))
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
