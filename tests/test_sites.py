@@ -178,6 +178,7 @@ def test_stage_outputs_hold_no_formula_and_no_typed_name(planted, tmp_path):
                     corrections=str(surveys / PROGRAMME / "corrections.yaml"),
                     context_dir=str(tmp_path / "gx"), kept=paths["kept"],
                     quarantine=paths["quarantine"], excluded=paths["excluded"],
+                    quarantine_detail=str(tmp_path / "restricted_quarantine.csv"),
                     checks=paths["checks"], accounting=paths["accounting"],
                     corrections_log=paths["corrections"])
     assert json.loads((out / "accounting.json").read_text())["quarantine_checks"][

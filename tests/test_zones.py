@@ -2,7 +2,7 @@
 
 Payloads are planted in a copy of one example export (an e-mail address and HTML in the age
 field, a spreadsheet formula in the age and site fields, HTML in a site name, a correction of
-that site); the ingest, validate and data_docs stages run in-process with the workflow's
+a payload); the ingest, validate and data_docs stages run in-process with the workflow's
 layout under ``tmp_path``. Each payload carries a distinctive token, searched for in every
 file whatever its escaping (HTML, JSON, CSV quoting keep the token).
 """
@@ -22,14 +22,14 @@ CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="ut
 PROGRAMME, WAVE = "cordee", "pre"
 #: line of the export → {codebook variable: payload}
 PLANTED = {
-    2: {"site": "<b onmouseover=alert(2)>Lycée</b>"},  # corrected below: the log names it
-    3: {"age": "<img src=x onerror=alert(1)>"},
+    2: {"site": "<b onmouseover=alert(2)>Lycée</b>"},  # not a declared site: quarantined
+    3: {"age": "<img src=x onerror=alert(1)>"},  # corrected below: the log names it
     5: {"age": '=HYPERLINK("http://evil.example/age")'},
     6: {"site": '=HYPERLINK("http://evil.example/site")'},  # a kept row
     7: {"age": "fuite.age@example.org"},
 }
 TOKENS = ("fuite.age", "onmouseover", "onerror", "evil.example")
-CORRECTED = {"pre:2": {"site": "Lycée Jules-Haag (Besançon)"}}  # old value: the HTML payload
+CORRECTED = {"pre:3": {"age": 15}}  # old value: the HTML payload
 
 
 def _csv_field(value: str) -> str:
@@ -123,20 +123,21 @@ def test_published_quarantine_names_row_check_and_column(planted_run):
                          keep_default_na=False)
     assert list(public.columns) == ["row_id", "check", "column", "reason"]
     parse = public[public["check"] == "parse_error"].set_index("row_id")
-    assert {"pre:3", "pre:5", "pre:7"} <= set(parse.index)
-    assert (parse.loc[["pre:3", "pre:5", "pre:7"], "column"] == "age").all()
+    assert {"pre:5", "pre:7"} <= set(parse.index) and "pre:3" not in parse.index  # corrected
+    assert (parse.loc[["pre:5", "pre:7"], "column"] == "age").all()
+    assert public.set_index("row_id").loc["pre:2", "check"] == "unknown_site"
     assert set(parse["reason"]) == {"valeur illisible à la lecture de l'export"}
     detail = pd.read_csv(planted_run / f"restricted/validation/{PROGRAMME}/{WAVE}/quarantine.csv",
                          keep_default_na=False).set_index("row_id")
     assert "fuite.age@example.org" in detail.loc["pre:7", "reasons"]  # full reason, restricted
     log = (planted_run / f"logs/validate/{PROGRAMME}_{WAVE}.log").read_text(encoding="utf-8")
-    assert "correction pre:2 site" in log  # the row and the column, not the values
+    assert "correction pre:3 age" in log  # the row and the column, not the values
 
 
 def test_gx_keeps_the_failing_ids_and_no_value(planted_run):
     store = "".join(text_of(p) for p in (planted_run / "restricted/validation/gx").rglob("*")
                     if p.is_file())
-    assert '"pre:3"' in store and '"pre:7"' in store  # ids of the parse errors
+    assert '"pre:5"' in store and '"pre:7"' in store  # ids of the parse errors
     assert not [t for t in TOKENS if t in store]
     published = planted_run / "results/validation/data_docs"
     assert len(list((published / "validations").rglob("*.html"))) == 1
