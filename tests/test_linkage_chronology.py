@@ -69,6 +69,11 @@ def test_a_post_export_repeating_the_pre_dates_stops_the_run():
     assert "10 des 10" in message and "submitted_at" in message
 
 
+def frame(rows) -> pd.DataFrame:
+    return pd.DataFrame({"row_id": [r[0] for r in rows], "wave": [r[0].split(":")[0] for r in rows],
+                         "site": [r[4] if len(r) > 4 else "S1" for r in rows]})
+
+
 def test_a_site_renamed_at_post_is_reported():
     rows = [(f"pre:{i + 2}", chr(65 + i) * 5, "05", "DOLE", "S1" if i < 12 else "S2")
             for i in range(24)]
@@ -76,11 +81,12 @@ def test_a_site_renamed_at_post_is_reported():
     rows += [(f"post:{i + 2}", chr(65 + i) * 5, "05", "DOLE", "S1" if i < 12 else "S2bis")
              for i in range(24)]
     result = link(rows, wave_order=["pre", "post"])
-    site = pd.Series({r[0]: r[4] for r in rows})
-    rates = site_match_rates(result.decisions, site, "pre").set_index("site")
+    rates = site_match_rates(result.decisions, frame(rows), "pre").set_index("site")
     assert rates.loc["S1", "match_rate"] == 1.0 and rates.loc["S2bis", "match_rate"] == 0.0
     warnings = renamed_site_warnings(rates.reset_index())
-    assert len(warnings) == 1 and "« S2bis »" in warnings[0] and "alias" in warnings[0]
+    assert len(warnings) == 2  # S2bis links nothing; S2 has no post answer at all
+    assert "« S2bis »" in warnings[0] and "alias" in warnings[0]
+    assert "« S2 »" in warnings[1] and "aucune réponse, contre 12" in warnings[1]
 
 
 def test_small_sites_and_failing_programmes_are_not_flagged():
@@ -88,6 +94,5 @@ def test_small_sites_and_failing_programmes_are_not_flagged():
     rows += [(f"post:{i + 2}", chr(65 + i) * 3 + "Q", "05", "DOLE", "S9" if i < 5 else "S1")
              for i in range(20)]
     result = link(rows, wave_order=["pre", "post"])
-    site = pd.Series({r[0]: (r[4] if len(r) > 4 else "S1") for r in rows})
-    rates = site_match_rates(result.decisions, site, "pre")
+    rates = site_match_rates(result.decisions, frame(rows), "pre")
     assert renamed_site_warnings(rates) == []  # nobody links: no site stands out

@@ -174,7 +174,7 @@ def test_stage_outputs_hold_no_formula_and_no_typed_name(planted, tmp_path):
     paths = {n.split(".")[0]: str(out / n) for n in names}
     stages.validate(instrument_path=instrument, codebook_path=book, wave=WAVE,
                     config={k: CONFIG[k] for k in ("validation", "campaign", "programmes")},
-                    interim=str(out / "interim.parquet"), baseline=None,
+                    interim=str(out / "interim.parquet"),
                     corrections=str(surveys / PROGRAMME / "corrections.yaml"),
                     context_dir=str(tmp_path / "gx"), kept=paths["kept"],
                     quarantine=paths["quarantine"], excluded=paths["excluded"],

@@ -28,18 +28,12 @@ def run_export(surveys: Path, programme: str, wave: str, instrument, key, tmp_pa
                config: dict = CONFIG):
     """Ingest then validate one export, as the workflow does."""
     book = load_codebook(surveys / programme / "codebook.yaml", instrument)
-    first = next(iter(book.waves))
-    baseline = None
-    if wave != first:
-        baseline = ingest_export(book, first, instrument, key=key, test_markers=MARKERS,
-                                 surveys_dir=surveys).interim
     interim = ingest_export(book, wave, instrument, key=key, test_markers=MARKERS,
                             surveys_dir=surveys).interim
     result = validate_export(interim, book, wave, instrument,
                              Settings.from_config(config, programme),
                              context_dir=tmp_path / "gx",
-                             corrections_path=surveys / programme / "corrections.yaml",
-                             baseline=baseline)
+                             corrections_path=surveys / programme / "corrections.yaml")
     return interim, result
 
 

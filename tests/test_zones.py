@@ -69,7 +69,7 @@ def run_stages(surveys: Path, root: Path) -> None:
                   log_path=str(logs / f"ingest/{PROGRAMME}_{WAVE}.log"))
     stages.validate(**common,
                     config={k: CONFIG[k] for k in ("validation", "campaign", "programmes")},
-                    interim=str(rst / f"interim/{name}.parquet"), baseline=None,
+                    interim=str(rst / f"interim/{name}.parquet"),
                     corrections=str(surveys / PROGRAMME / "corrections.yaml"),
                     context_dir=str(rst / "validation/gx"),
                     kept=str(rst / f"validation/{name}/kept.parquet"),

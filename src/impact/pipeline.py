@@ -51,7 +51,7 @@ def run_campaign(config: dict, *, workdir: str | Path) -> CampaignResult:
     for programme, spec in config["programmes"].items():
         book, waves = books[programme], spec["waves"]
         settings = Settings.from_config(config, programme)
-        kept, codes, baseline = {}, {}, None
+        kept, codes = {}, {}
         for wave in waves:
             ingested = ingest_export(book, wave, instrument, key=key,
                                      test_markers=config["validation"]["test_markers"],
@@ -59,8 +59,7 @@ def run_campaign(config: dict, *, workdir: str | Path) -> CampaignResult:
             validated = validate_export(
                 ingested.interim, book, wave, instrument, settings,
                 context_dir=Path(workdir) / "gx",
-                corrections_path=surveys / programme / "corrections.yaml", baseline=baseline)
-            baseline = ingested.interim if baseline is None else baseline
+                corrections_path=surveys / programme / "corrections.yaml")
             kept[wave], codes[wave] = validated.kept, ingested.codes
             result.accounting.append(validated.accounting)
         panel = build_panel(kept, codes, codebook=book, instrument=instrument, key=key,

@@ -81,7 +81,7 @@ def ingest(*, instrument_path: str, codebook_path: str, wave: str, surveys_dir: 
 
 
 def validate(*, instrument_path: str, codebook_path: str, wave: str, config: dict,
-             interim: str, baseline: str | None, corrections: str, context_dir: str,
+             interim: str, corrections: str, context_dir: str,
              kept: str, quarantine: str, quarantine_detail: str, excluded: str, checks: str,
              accounting: str, corrections_log: str, log_path: str | None = None) -> None:
     """Stage ``validate``: GX suite on one export → kept rows, quarantine, exclusions.
@@ -103,8 +103,7 @@ def validate(*, instrument_path: str, codebook_path: str, wave: str, config: dic
         settings = Settings.from_config(config, codebook.programme)
         result = validate_export(
             pd.read_parquet(interim), codebook, wave, instrument, settings,
-            context_dir=Path(context_dir), corrections_path=Path(corrections),
-            baseline=pd.read_parquet(baseline) if baseline else None)
+            context_dir=Path(context_dir), corrections_path=Path(corrections))
         for _, change in result.corrections.iterrows():
             log.info("correction %s %s (values in %s)", change["row_id"], change["column"],
                      corrections_log)

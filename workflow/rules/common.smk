@@ -50,14 +50,6 @@ def sites_file(wildcards):
     return []
 
 
-def baseline_interim(wildcards):
-    """Non-baseline waves are checked against the baseline's dates (post after pre)."""
-    first = waves(wildcards.programme)[0]
-    if wildcards.wave == first:
-        return []
-    return f"restricted/interim/{wildcards.programme}/{first}.parquet"
-
-
 def corrections_file(wildcards):
     path = SURVEYS / wildcards.programme / "corrections.yaml"
     return str(path) if path.is_file() else []

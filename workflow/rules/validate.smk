@@ -6,7 +6,6 @@ rule validate:
     quarantine (row, check, column), the check summary and the row accounting."""
     input:
         interim="restricted/interim/{programme}/{wave}.parquet",
-        baseline=baseline_interim,
         codebook=codebook_file,
         instrument=SURVEYS / "instrument.yaml",
         corrections=corrections_file,

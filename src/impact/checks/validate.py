@@ -110,7 +110,7 @@ PUBLIC_QUARANTINE = ["row_id", "check", "column", "reason"]
 
 
 def prepare(frame: pd.DataFrame, codebook: Codebook, wave: str, instrument: Instrument,
-            settings: Settings, baseline: pd.DataFrame | None = None) -> pd.DataFrame:
+            settings: Settings) -> pd.DataFrame:
     """Add the columns the field-survey checks are expressed on (names start with ``_``)."""
     out = frame.copy()
     items = [i for i in codebook.items(instrument) if i in out]
@@ -132,9 +132,6 @@ def prepare(frame: pd.DataFrame, codebook: Codebook, wave: str, instrument: Inst
     if settings.resubmission == "keep_last":
         out["_resubmission_of"] = _last_complete(out, codebook.waves[wave].pages, settings)
         out["_excluded"] = out["_excluded"] | out["_resubmission_of"].notna()
-    if baseline is not None and "submitted_at" in out and len(baseline):
-        first = baseline.groupby("site")["submitted_at"].min()
-        out["_baseline_first"] = out["site"].map(first).astype("datetime64[ns]")
     return out
 
 
@@ -266,11 +263,6 @@ def _quality_checks(frame, codebook, wave, instrument, settings, cond) -> list[E
                                    {"column_A": "submitted_at", "column_B": "started_at",
                                     "or_equal": True, **pair},
                                    "dates_ordered:start_before_end", "row", sev("dates_ordered")))
-    if "_baseline_first" in frame:
-        out.append(ExpectationSpec("expect_column_pair_values_a_to_be_greater_than_b",
-                                   {"column_A": "submitted_at", "column_B": "_baseline_first",
-                                    "or_equal": False, **pair},
-                                   "dates_ordered:after_baseline", "row", sev("dates_ordered")))
     if {"situation_start", "submitted_at"} <= set(frame.columns):
         out.append(ExpectationSpec("expect_column_pair_values_a_to_be_greater_than_b",
                                    {"column_A": "submitted_at", "column_B": "situation_start",
@@ -395,11 +387,6 @@ def _reason(family: str, column: str, rows: pd.DataFrame, instrument: Instrument
         low, high = instrument.variable(column).range
         return f"« {label} » = " + _text(rows[column]) + f" hors de l'intervalle [{low} ; {high}]"
     if family == "dates_ordered":
-        if column == "after_baseline":
-            return ("réponse du " + rows["submitted_at"].dt.strftime("%d/%m/%Y")
-                    + ", antérieure à la première réponse de la vague initiale pour « "
-                    + rows["site"].astype(str) + " » ("
-                    + rows["_baseline_first"].dt.strftime("%d/%m/%Y") + ")")
         return {"start_before_end": "fin de la réponse antérieure à son début",
                 "situation_before_answer": "date de début de situation postérieure à la "
                                            "réponse"}[column]
@@ -484,8 +471,6 @@ def _redacted_reason(family: str, column: str, frame: pd.DataFrame, instrument: 
     if family == "incomplete" and column == "answered":
         return f"moins de {settings.min_answered_share * 100:.0f} % des items renseignés"
     fixed = {
-        "dates_ordered:after_baseline": "réponse antérieure à la première réponse de la vague "
-                                        "initiale pour son établissement ou sa session",
         "dates_ordered:start_before_end": "fin de la réponse antérieure à son début",
         "dates_ordered:situation_before_answer": "date de début de situation postérieure à la "
                                                  "réponse",
@@ -506,13 +491,13 @@ def _redacted_reason(family: str, column: str, frame: pd.DataFrame, instrument: 
 
 def validate_export(interim: pd.DataFrame, codebook: Codebook, wave: str,
                     instrument: Instrument, settings: Settings, *, context_dir: Path,
-                    corrections_path: Path, baseline: pd.DataFrame | None = None) -> Validated:
+                    corrections_path: Path) -> Validated:
     """Correct, check with GX, stop on table-level failures, and split the rows."""
     from impact.checks.gx_engine import run_suite
 
     corrections = load_corrections(corrections_path, wave, list(codebook.waves))
     corrected, keep, log = apply_corrections(interim, corrections, corrections_path)
-    frame = prepare(corrected, codebook, wave, instrument, settings, baseline)
+    frame = prepare(corrected, codebook, wave, instrument, settings)
     suite = with_mostly(build_suite(frame, codebook, wave, instrument, settings),
                         settings.required_mostly)
     name = f"{codebook.programme}_{wave}"

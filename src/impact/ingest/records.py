@@ -62,7 +62,8 @@ def scan_records(text: str, delimiter: str, header_row: int, path: Path) -> Reco
         records = _scan_body(reader, header[:-1] if header_trailing else header, offset, path,
                              delimiter, header_trailing, text.endswith(("\n", "\r")))
     except csv.Error as exc:
-        raise _csv_problem(exc, text, offset + reader.line_num, path, delimiter) from None
+        raise _csv_problem(exc, text, offset + reader.line_num, path, delimiter,
+                           getattr(exc, "record_start", None)) from None
     if header_trailing:
         records.header_trailing = True
         records.notes.append(f"séparateur « {delimiter} » en trop à la fin de l'en-tête : la "
@@ -83,7 +84,7 @@ def _scan_body(reader, header: list[str], offset: int, path: Path, delimiter: st
     trailing: list[tuple[int, int]] = []  # records with one extra, empty, last field
     exact = 0
     previous_end = reader.line_num
-    for row in reader:
+    for row in _rows(reader, offset):
         start, end = offset + previous_end + 1, offset + reader.line_num
         previous_end = reader.line_num
         if end > start:
@@ -109,6 +110,20 @@ def _scan_body(reader, header: list[str], offset: int, path: Path, delimiter: st
                              "données (pas dans l'en-tête) : le champ vide final est ignoré, "
                              "aucune colonne n'est décalée")
     return records
+
+
+def _rows(reader, offset: int):
+    """The reader's rows; a ``csv.Error`` carries the line where the failing record began."""
+    while True:
+        before = reader.line_num
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            exc.record_start = offset + before + 1
+            raise
+        yield row
 
 
 def _cut_last(odd: list[tuple[int, int]], starts: list[int], width: int,
@@ -188,11 +203,18 @@ def _check_nul(text: str, path: Path) -> None:
                     "Ré-exportez-le en CSV UTF-8 (ou supprimez ce caractère), puis relancez.")
 
 
-def _csv_problem(exc: csv.Error, text: str, line: int, path: Path, delimiter: str) -> DataError:
-    """The strict reader's complaint, in French, with the line and the fix."""
+def _csv_problem(exc: csv.Error, text: str, line: int, path: Path, delimiter: str,
+                 record_start: int | None = None) -> DataError:
+    """The strict reader's complaint, in French, with the line and the fix.
+
+    ``record_start``: the line where the failing record began; a quote opened on an earlier
+    line of that record than the failure is the unclosed one."""
     reason = str(exc)
     lines = text.split("\n" if "\n" in text else "\r")
     quote = _odd_quote_line(lines, line)
+    if record_start is not None and record_start < line:
+        odd = [n for n in range(record_start, line) if lines[n - 1].count('"') % 2]
+        quote = odd[0] if odd else record_start
     if "field larger than field limit" in reason:
         limit = csv.field_size_limit()
         where = f" ; guillemet ouvrant non refermé à la ligne {quote} ?" if quote else ""

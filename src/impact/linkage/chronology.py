@@ -26,7 +26,7 @@ import pandas as pd
 from impact.errors import DataError
 from impact.linkage.matching import LinkageResult
 
-REPEATED_SHARE = 0.5
+REPEATED_SHARE = 0.2  # right dates give ~0; a pasted date column ~0.5
 MIN_LINKS_TO_JUDGE = 5
 REASON = "answered_before_linked_row"
 

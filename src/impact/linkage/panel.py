@@ -58,8 +58,7 @@ def build_panel(kept: dict[str, pd.DataFrame], codes: dict[str, pd.DataFrame], *
                         max_distance=linkage["max_distance"])
     answers = pd.concat([kept[w] for w in waves], ignore_index=True)
     result, cut = enforce_chronology(result, _submitted(answers), sources=_sources(kept))
-    sites = answers.set_index("row_id")["site"] if "site" in answers else pd.Series(dtype=object)
-    site_rates = site_match_rates(result.decisions, sites, waves[0])
+    site_rates = site_match_rates(result.decisions, answers, waves[0])
     membership = result.membership.set_index("row_id")["person_key"]
     answers["respondent_id"] = keyed_hash(answers["row_id"].map(membership), key,
                                           context=f"{codebook.programme}:respondent").to_numpy()
@@ -86,8 +85,11 @@ def build_panel(kept: dict[str, pd.DataFrame], codes: dict[str, pd.DataFrame], *
 
 
 def _submitted(answers: pd.DataFrame) -> pd.Series:
-    times = answers["submitted_at"] if "submitted_at" in answers else pd.NaT
-    return pd.Series(pd.to_datetime(times), index=answers["row_id"].to_numpy())
+    """row_id → submission time (NaT when the export has none)."""
+    if "submitted_at" not in answers:
+        return pd.Series(pd.NaT, index=answers["row_id"].to_numpy(), dtype="datetime64[ns]")
+    return pd.Series(pd.to_datetime(answers["submitted_at"]).to_numpy(),
+                     index=answers["row_id"].to_numpy())
 
 
 def _sources(kept: dict[str, pd.DataFrame]) -> dict[str, str]:
