@@ -397,6 +397,10 @@ CASES: list[Case] = [
     # --- across waves (link stage)
     Case("post_repeats_pre_dates", LIME, "post", _post_repeats_pre_dates, exit=1,
          message=("post.csv", "pre.csv"), stages=("ingest", "validate", "link")),
+    Case("post_answer_sent_before_its_pre", LIME, "post",
+         both(set_variable(LIME, "post", 1, "started_at", "01/09/2025 09:50"),
+              set_variable(LIME, "post", 1, "submitted_at", "01/09/2025 10:00")),
+         stages=("ingest", "validate", "link"), log=("1 link(s) cut",)),
     Case("site_renamed_at_post", LIME, "post", _site_renamed,
          outcome=("quarantined", "unknown_site"), stages=("ingest", "validate", "link")),
     Case("site_renamed_at_post_declared_as_alias", LIME, "post",

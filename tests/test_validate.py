@@ -276,16 +276,6 @@ def _(s):
     lines_edit(cordee(s), "utf-8-sig", lambda ls: [ls[0], set_field(ls[1], i, "")] + ls[2:])
 
 
-@corruption("post_before_pre", "cordee", "post", "quarantine",
-            "antérieure à la première réponse de la vague initiale")
-def _(s):
-    i = header_index(cordee_post(s), "cp1252", "submitdate")
-    j = header_index(cordee_post(s), "cp1252", "startdate")
-    lines_edit(cordee_post(s), "cp1252", lambda ls: [
-        ls[0], set_field(set_field(ls[1], i, "01/09/2025 10:00"), j, "01/09/2025 09:50")]
-        + ls[2:])
-
-
 @corruption("truncated_last_line", "cordee", "pre", "quarantine", "réponse non envoyée")
 def _(s):
     lines_edit(cordee(s), "utf-8-sig", lambda ls: ls[:-2] + [ls[-2][:40]])

@@ -6,7 +6,6 @@ validate(
     wave=snakemake.wildcards.wave,
     config=snakemake.params.config,
     interim=snakemake.input.interim,
-    baseline=snakemake.input.baseline or None,
     corrections=snakemake.params.corrections,
     context_dir=snakemake.output.gx.rsplit("/", 1)[0],
     kept=snakemake.output.kept,
