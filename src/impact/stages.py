@@ -156,8 +156,8 @@ def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: li
             log.warning("%d link(s) cut: the later answer was not sent after the earlier one",
                         len(result.cut_links))
         write_parquet(result.panel, panel)
-        contract.write_csv(contract.sort(contract.suppress(contract.tidy(result.attrition),
-                                                           disclosure_threshold)), attrition)
+        # true values, read only by publish (disclosure control decides what is shown)
+        contract.write_csv(contract.sort(contract.tidy(result.attrition)), attrition)
         result.decisions.to_csv(decisions, index=False)
         result.quality.to_csv(quality, index=False)
         for _, row in result.quality.iterrows():
@@ -178,7 +178,8 @@ def _key(pseudonymisation: dict):
 
 def indicators(*, instrument_path: str, codebook_path: str, waves: list[str], panel: str,
                config: dict, output: str, log_path: str | None = None) -> None:
-    """Stage ``indicators``: every estimate of one programme (small cells suppressed)."""
+    """Stage ``indicators``: every estimate of one programme (true values, a temporary file
+    read only by ``publish``, where disclosure control decides what is shown)."""
     import pandas as pd
 
     from impact.indicators import contract
@@ -191,10 +192,9 @@ def indicators(*, instrument_path: str, codebook_path: str, waves: list[str], pa
         codebook = load_codebook(codebook_path, instrument)
         records = programme_indicators(pd.read_parquet(panel), codebook, instrument, config,
                                        waves)
-        threshold = config["analysis"]["disclosure_threshold"]
-        table = contract.suppress(contract.tidy(records), threshold)
+        table = contract.tidy(records)
         contract.write_csv(contract.sort(table), output)
-        log.info("%d estimates (%d suppressed)", len(table), int(table["suppressed"].sum()))
+        log.info("%d estimates", len(table))
 
 
 def publish(*, partials: list[str], attrition: list[str], quality: list[str],
@@ -212,6 +212,9 @@ def publish(*, partials: list[str], attrition: list[str], quality: list[str],
             [contract.read_csv(p) for p in partials + attrition],
             {prog: pd.read_csv(path) for prog, path in zip(programmes, quality, strict=True)},
             analysis)
+        status = table["suppression"].value_counts()
+        log.info("disclosure control: %d shown, %d primary, %d secondary",
+                 status.get("shown", 0), status.get("primary", 0), status.get("secondary", 0))
         for programme in programmes:
             contract.write_csv(table[table["programme"] == programme], outputs[programme])
         contract.write_csv(table, outputs["pooled"])
@@ -221,8 +224,10 @@ def publish(*, partials: list[str], attrition: list[str], quality: list[str],
             resources, title=f"Impact ITIP — indicateurs, {campaign['label']}",
             description=("Estimates of the Impact ITIP pipeline, one row per estimate. "
                          + ("Synthetic demonstration data. " if campaign["synthetic"] else "")
-                         + "Cells under the disclosure threshold are blanked "
-                         "(suppressed = true)."),
+                         + "Disclosure control (secret statistique): cells under the "
+                         "threshold are blanked (suppression = primary), and so are the cells "
+                         "that would let a reader recover them (suppression = secondary); "
+                         "a blank in a shown row is a value that does not exist."),
             code_lists=contract.code_lists(table))
         contract.write_datapackage(package, datapackage)
         log.info("%d estimates published for %s", len(table), ", ".join(programmes))

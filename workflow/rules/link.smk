@@ -18,7 +18,7 @@ rule link:
         panel="results/panel/{programme}.parquet",
         decisions="results/panel/{programme}_linkage.csv",
         quality="results/panel/{programme}_linkage_quality.csv",
-        attrition="results/panel/{programme}_attrition.csv",
+        attrition=temp("results/panel/{programme}_attrition.csv"),
     params:
         waves=lambda w: waves(w.programme),
         pseudonymisation=lookup(dpath="pseudonymisation", within=config),
