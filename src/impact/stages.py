@@ -231,3 +231,37 @@ def publish(*, partials: list[str], attrition: list[str], quality: list[str],
             code_lists=contract.code_lists(table))
         contract.write_datapackage(package, datapackage)
         log.info("%d estimates published for %s", len(table), ", ".join(programmes))
+
+
+def disclosure_audit(*, tables: list[str], analysis: dict, findings: str, summary: str,
+                     log_path: str | None = None) -> None:
+    """Stage ``disclosure_audit``: attack the published tables; stop if a cell is recovered.
+
+    Reads only the published CSVs (:mod:`impact.report.disclosure_audit`); writes every
+    attacked quantity with its recovery interval, and the per-table summary the report quotes.
+    """
+    from impact.errors import ImpactError as Failure
+    from impact.report import disclosure_audit as audit
+
+    with stage_log(log_path, "disclosure_audit"):
+        extra = analysis.get("disclosure") or {}
+        threshold = int(analysis["disclosure_threshold"])
+        table = audit.read_published(tables)
+        found = audit.findings_frame(table, audit.attack(
+            table, threshold=threshold,
+            protection=float(extra.get("protection_interval", max(threshold - 2, 1)))))
+        Path(findings).parent.mkdir(parents=True, exist_ok=True)
+        found.to_csv(findings, index=False, float_format="%.10g", lineterminator="\n")
+        audit.summary(table, found).to_csv(summary, index=False, float_format="%.10g",
+                                           lineterminator="\n")
+        failed = found[~found["protected"]]
+        log.info("%d suppressed quantities attacked, %d recovered beyond the protection "
+                 "interval", len(found), len(failed))
+        if len(failed):
+            first = failed.iloc[0]
+            raise Failure(
+                f"secret statistique: {len(failed)} suppressed value(s) can be recovered from "
+                f"the published tables, e.g. {first['quantity']} of {first['programme']} / "
+                f"{first['measure']} / {first['indicator']} / {first['subgroup']}="
+                f"{first['subgroup_value']} within [{first['low']:g}, {first['high']:g}]; "
+                f"see {findings}")

@@ -43,3 +43,23 @@ rule publish:
         "benchmarks/publish/publish.tsv"
     script:
         "../scripts/publish.py"
+
+
+rule disclosure_audit:
+    """Attack the published tables (LP bounds on every suppressed cell); stop if one leaks."""
+    input:
+        tables=expand("results/indicators/{programme}.csv", programme=PROGRAMMES),
+        pooled="results/indicators/pooled.csv",
+    output:
+        findings="results/validation/disclosure_audit.csv",
+        summary="results/validation/disclosure_summary.csv",
+    params:
+        analysis=lookup(dpath="analysis", within=config),
+    conda:
+        "../envs/impact.yaml"
+    log:
+        "logs/disclosure_audit/disclosure_audit.log",
+    benchmark:
+        "benchmarks/disclosure_audit/disclosure_audit.tsv"
+    script:
+        "../scripts/disclosure_audit.py"
