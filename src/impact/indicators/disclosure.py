@@ -135,8 +135,10 @@ def _variables(table: pd.DataFrame) -> tuple[_Vars, np.ndarray, np.ndarray]:
 Relation = tuple[dict[int, float], str]  # Σ coef·x (= or ≤) 0
 
 
-def _add(relations: list[Relation], terms: dict[int, float], values: list[float]) -> None:
-    """Add Σ terms = 0 when it holds on the true values, ≤ 0 when only that holds."""
+def _add(relations: list[Relation], terms: dict[int, float], values: list[float],
+         nonnegative: bool = True) -> None:
+    """Add Σ terms = 0 when it holds on the true values, ≤ 0 when only that holds (counts
+    only: a partial sum of n × mean says nothing about the total)."""
     terms = {v: c for v, c in terms.items() if c != 0}
     if len(terms) < 2:
         return
@@ -144,7 +146,7 @@ def _add(relations: list[Relation], terms: dict[int, float], values: list[float]
     scale = max(1.0, *(abs(values[v]) for v in terms))
     if abs(level) <= EPS * scale:
         relations.append((terms, "="))
-    elif level < 0:
+    elif level < 0 and nonnegative:  # a partial sum of counts stays below the total
         relations.append((terms, "<="))
 
 
@@ -166,7 +168,8 @@ def _relations(table: pd.DataFrame, qs: _Vars, nvar: np.ndarray,
                         for v in parts:
                             terms[v] += 1.0
                         terms[head] -= 1.0
-                        _add(relations, dict(terms), qs.value)
+                        _add(relations, dict(terms), qs.value,
+                             column == "_nv" or qs.kind[head] == "count")
             if subgroup in DISTRIBUTIONS:
                 ns = {int(v) for v in cells["_nv"] if v >= 0}
                 parts = [int(v) for v in cells["_tv"] if v >= 0]
@@ -232,6 +235,9 @@ def intervals(members: list[int], used: list[int], hidden: np.ndarray, values: l
     programmes (HiGHS) per quantity. An unbounded side is infinite.
     """
     col = {u: j for j, u in enumerate(members)}
+    if all(bounds[u] == (None, None) for u in members) and all(
+            relations[r][1] == "=" for r in used):
+        return _free_intervals(members, used, hidden, values, relations)
     a_eq, b_eq, a_ub, b_ub = [], [], [], []
     for r in used:
         terms, sense = relations[r]
@@ -261,6 +267,32 @@ def intervals(members: list[int], used: list[int], hidden: np.ndarray, values: l
             else:
                 ends.append(sign * res.fun)
         out[v] = (ends[0], ends[1])
+    return out
+
+
+def _free_intervals(members: list[int], used: list[int], hidden: np.ndarray,
+                    values: list[float], relations: list[Relation]
+                    ) -> dict[int, tuple[float, float]]:
+    """Unbounded quantities under equalities only (totals n × mean): a quantity is recovered
+    exactly when its unit vector lies in the row space of the equations (its entry in every
+    null-space vector is zero), and is otherwise free over the whole line."""
+    if not used:
+        return {u: (-np.inf, np.inf) for u in members}
+    col = {u: j for j, u in enumerate(members)}
+    matrix = np.zeros((len(used), len(members)))
+    for i, r in enumerate(used):
+        for u, c in relations[r][0].items():
+            if hidden[u]:
+                matrix[i, col[u]] += c
+    _, singular, vt = np.linalg.svd(matrix)
+    rank = int((singular > 1e-9 * max(1.0, singular.max(initial=0.0))).sum())
+    null = vt[rank:].T  # columns span the null space
+    out = {}
+    for u in members:
+        if null.shape[1] and np.abs(null[col[u]]).max() > 1e-9:
+            out[u] = (-np.inf, np.inf)
+        else:
+            out[u] = (values[u], values[u])
     return out
 
 
@@ -337,7 +369,20 @@ def protect(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.S
     for r, (terms, _) in enumerate(relations):
         for u in terms:
             by_var[u].append(r)
-    totals = {u for terms, _ in relations for u, c in terms.items() if c < 0}
+    totals = {u for terms, sense in relations if sense == "=" for u, c in terms.items() if c < 0}
+    # a lone hidden quantity in an equation is recovered exactly, whatever the bounds: complete
+    # every equation first (cheap), then let the LP find what the equations still give away
+    changed = True
+    while changed:
+        changed = False
+        for terms, sense in relations:
+            alone = [u for u in terms if hidden[u]]
+            if sense != "=" or len(alone) != 1:
+                continue
+            candidates = {u for u in terms if not hidden[u] and qs.kind[u] == qs.kind[alone[0]]}
+            candidates = candidates or {u for u in terms if not hidden[u]}
+            hide(min(candidates, key=lambda u: (u in totals, people(u), u)), SECONDARY)
+            changed = True
     cache: dict[tuple, dict[int, tuple[float, float]]] = {}
     for _ in range(10 * len(qs.value) + 1):
         bounds = _bounds(qs, level, settings)
