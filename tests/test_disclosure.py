@@ -114,7 +114,7 @@ def test_a_hundred_percent_rate_is_hidden_but_its_n_kept():
     # bac+3's numerator ranges from max(0, left − Σ other caps) to min(12, left)
     others = caps.sum() - 12
     low, high = max(0.0, left - others), min(12.0, left)
-    assert high - low >= SETTINGS.protection_interval
+    assert high - low >= SETTINGS.min_numerator
 
 
 def _lp_bounds(total: float, shown: float, bounds: list[tuple]) -> list[tuple[float, float]]:

@@ -249,7 +249,8 @@ def disclosure_audit(*, tables: list[str], analysis: dict, findings: str, summar
         table = audit.read_published(tables)
         found = audit.findings_frame(table, audit.attack(
             table, threshold=threshold,
-            protection=float(extra.get("protection_interval", max(threshold - 2, 1)))))
+            protection=float(extra.get("protection_interval", max(threshold - 2, 1))),
+            min_numerator=int(extra.get("min_numerator", 3))))
         Path(findings).parent.mkdir(parents=True, exist_ok=True)
         found.to_csv(findings, index=False, float_format="%.10g", lineterminator="\n")
         audit.summary(table, found).to_csv(summary, index=False, float_format="%.10g",

@@ -18,8 +18,10 @@ secret statistique*, 2018):
   quantity the attacker's feasible interval is computed by linear programming (the LP
   relaxation of the τ-Argus audit, Hundepool et al. 2012 §4.2.4, with the bounds the rule gives
   away: a primary count is 1 … threshold − 1, a secondary one is ≥ threshold, a numerator lies
-  in 0 … n). While some interval is narrower than ``analysis.disclosure.protection_interval``
+  in 0 … n). While a count's interval is narrower than ``analysis.disclosure.protection_interval``
   (capped at the a-priori range: a primary count cannot be protected beyond 1 … threshold − 1),
+  or a numerator's narrower than ``min_numerator`` (knowing k within 3 of 12 says no more than
+  the publishable rate 3 / 12),
   one more quantity of a relation holding it is suppressed — the smallest (fewest people),
   a subgroup cell before a total — and the intervals are computed again (the « hypercube »
   idea of completing every relation, driven by the LP audit; Giessing & Repsilber 2002).
@@ -319,6 +321,10 @@ def _required(v: int, qs: _Vars, bounds: list[tuple], settings: Settings,
     if qs.kind[v] == "count" and v in count_of:
         high = qs.value[count_of[v]]
     width = np.inf if high is None else high - (low or 0.0)
+    if qs.kind[v] == "count":
+        # a numerator known within min_numerator tells no more than a publishable rate
+        # (k = min_numerator of n is shown): that is its protection
+        return min(max(settings.min_numerator, 1), width)
     return min(settings.protection_interval, width)
 
 

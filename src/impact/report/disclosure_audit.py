@@ -23,7 +23,8 @@ Every blank ``n`` and every blank additive total (numerator, ``n × mean``) is t
 two linear programmes (``scipy.optimize.linprog``, HiGHS). A count is protected when its
 interval is at least ``protection`` wide (or as wide as the rule's own range 1 … threshold − 1
 for a primary count, which is all a reader can be kept from); a numerator when its interval
-is at least ``min(protection, n)`` wide; a mean total when its interval is not a point.
+is at least ``min(min_numerator, n)`` wide (no more precise than a rate the rule publishes); a
+mean total when its interval is not a point.
 """
 
 from __future__ import annotations
@@ -174,7 +175,8 @@ def _learn_identities(table: pd.DataFrame, unknowns: _Unknowns) -> None:
                     unknowns.union((qa, int(ra)), (qb, int(rb)))
 
 
-def attack(table: pd.DataFrame, *, threshold: int, protection: float) -> list[Finding]:
+def attack(table: pd.DataFrame, *, threshold: int, protection: float,
+           min_numerator: int = 3) -> list[Finding]:
     """Bound every blank count and additive total of the published ``table``."""
     table = table.reset_index(drop=True)
     table = table.assign(_row=np.arange(len(table)))
@@ -246,7 +248,7 @@ def attack(table: pd.DataFrame, *, threshold: int, protection: float) -> list[Fi
         if kind == "numerator":
             n_low = value.get(unknowns.find(("n", int(i))),
                               bounds[unknowns.find(("n", int(i)))][0])
-            need = min(protection, n_low)
+            need = min(max(min_numerator, 1), n_low)
         else:
             need = TOL * max(1.0, abs(low), abs(high) if np.isfinite(high) else 1.0)
         findings.append(Finding(int(i), kind, status, low, high, need))
