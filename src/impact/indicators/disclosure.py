@@ -230,8 +230,10 @@ def components(hidden: np.ndarray, relations: list[Relation],
 
 
 def intervals(members: list[int], used: list[int], hidden: np.ndarray, values: list[float],
-              bounds: list[tuple], relations: list[Relation]) -> dict[int, tuple[float, float]]:
-    """Smallest and largest value of each hidden quantity of one component.
+              bounds: list[tuple], relations: list[Relation],
+              wanted: set[int] | None = None) -> dict[int, tuple[float, float]]:
+    """Smallest and largest value of the hidden quantities of one component (``wanted`` of
+    them only, if given).
 
     Shown quantities are constants; hidden ones are LP variables within ``bounds``; two linear
     programmes (HiGHS) per quantity. An unbounded side is infinite.
@@ -257,6 +259,8 @@ def intervals(members: list[int], used: list[int], hidden: np.ndarray, values: l
                     bounds=[bounds[u] for u in members], method="highs")
     out = {}
     for v in members:
+        if wanted is not None and v not in wanted:
+            continue
         ends = []
         for sign in (1.0, -1.0):
             cost = np.zeros(len(members))
@@ -389,17 +393,23 @@ def protect(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.S
             candidates = candidates or {u for u in terms if not hidden[u]}
             hide(min(candidates, key=lambda u: (u in totals, people(u), u)), SECONDARY)
             changed = True
-    cache: dict[tuple, dict[int, tuple[float, float]]] = {}
+    # Hiding one more quantity only relaxes the attacker's programme (a constant becomes a
+    # variable whose bounds hold its true value): intervals only widen, so a quantity found
+    # protected stays protected and is not solved again.
+    protected: set[int] = set()
     for _ in range(10 * len(qs.value) + 1):
         bounds = _bounds(qs, level, settings)
         failing = []
         for members, used in components(hidden, relations, by_var):
-            key = (tuple(members), tuple(bounds[u] for u in members))
-            if key not in cache:
-                cache[key] = intervals(members, used, hidden, qs.value, bounds, relations)
-            for v, (low, high) in cache[key].items():
+            wanted = set(members) - protected
+            if not wanted:
+                continue
+            found = intervals(members, used, hidden, qs.value, bounds, relations, wanted)
+            for v, (low, high) in found.items():
                 if high - low < _required(v, qs, bounds, settings, count_of) - EPS:
                     failing.append(v)
+                else:
+                    protected.add(v)
         if not failing:
             break
         before = int(hidden.sum())
