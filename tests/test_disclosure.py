@@ -153,3 +153,16 @@ def test_random_small_cell_tables_resist_the_lp_attack(seed):
     for (low, high), status in zip(_lp_bounds(total["n"], shown, bounds),
                                    hidden["suppression"], strict=True):
         assert high - low >= min(8, 8 if status == "primary" else np.inf) - 1e-9
+
+
+def test_a_cell_short_of_its_total_is_protected_against_a_reader_assuming_it_adds_up():
+    """15 + 8 = 23 of 24 (one respondent without an audience): a reader who assumes the
+    cells add up reads 24 − 15 = 9 for the hidden cell — close to its 8. The pattern must
+    resist that reader too, so the sibling is hidden as well."""
+    rows = _mean_rows({"demandeur_emploi": 15, "lyceen": 8}, {"demandeur_emploi": 0.4,
+                                                             "lyceen": 0.2}, "audience")
+    rows[0]["n"] = 24  # the `all` cell counts one more respondent
+    table = _protect(rows)
+    assert _cell(table, "lyceen")["suppression"] == "primary"
+    assert _cell(table, "demandeur_emploi")["suppression"] == "secondary"
+    assert table.loc[table["subgroup"] == "all", "n"].iloc[0] == 24

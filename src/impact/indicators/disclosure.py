@@ -134,13 +134,18 @@ def _variables(table: pd.DataFrame) -> tuple[_Vars, np.ndarray, np.ndarray]:
     return qs, nvar, tvar
 
 
-Relation = tuple[dict[int, float], str]  # Σ coef·x (= or ≤) 0
+#: Σ coef·x (sense) 0, sense "=", "<=" or NEAR: « ≤ on the true values (some respondents
+#: have no value of the subgroup variable) but a reader who saw the cells add up elsewhere
+#: will assume = »; the pattern must resist that reader too, so NEAR is solved as = (a
+#: stricter programme), and as ≤ only when = is infeasible with the bounds.
+Relation = tuple[dict[int, float], str]
+NEAR = "~"
 
 
 def _add(relations: list[Relation], terms: dict[int, float], values: list[float],
          nonnegative: bool = True) -> None:
-    """Add Σ terms = 0 when it holds on the true values, ≤ 0 when only that holds (counts
-    only: a partial sum of n × mean says nothing about the total)."""
+    """Add Σ terms = 0 when it holds on the true values, NEAR when the cells fall short of
+    the total (counts; for totals n × mean, any gap: a reader may still assume =)."""
     terms = {v: c for v, c in terms.items() if c != 0}
     if len(terms) < 2:
         return
@@ -148,8 +153,8 @@ def _add(relations: list[Relation], terms: dict[int, float], values: list[float]
     scale = max(1.0, *(abs(values[v]) for v in terms))
     if abs(level) <= EPS * scale:
         relations.append((terms, "="))
-    elif level < 0 and nonnegative:  # a partial sum of counts stays below the total
-        relations.append((terms, "<="))
+    elif level < 0 or not nonnegative:  # a partial sum of counts stays below the total
+        relations.append((terms, NEAR))
 
 
 def _relations(table: pd.DataFrame, qs: _Vars, nvar: np.ndarray,
@@ -238,13 +243,25 @@ def intervals(members: list[int], used: list[int], hidden: np.ndarray, values: l
     Shown quantities are constants; hidden ones are LP variables within ``bounds``; two linear
     programmes (HiGHS) per quantity. An unbounded side is infinite.
     """
-    col = {u: j for j, u in enumerate(members)}
     if all(bounds[u] == (None, None) for u in members) and all(
-            relations[r][1] == "=" for r in used):
+            relations[r][1] in ("=", NEAR) for r in used):
         return _free_intervals(members, used, hidden, values, relations)
+    out = _lp_intervals(members, used, hidden, values, bounds, relations, wanted, near="=")
+    if out is None:  # the reader's « = » contradicts the bounds: he must fall back on ≤
+        out = _lp_intervals(members, used, hidden, values, bounds, relations, wanted,
+                            near="<=")
+    return out or {}
+
+
+def _lp_intervals(members: list[int], used: list[int], hidden: np.ndarray,
+                  values: list[float], bounds: list[tuple], relations: list[Relation],
+                  wanted: set[int] | None, near: str) -> dict[int, tuple[float, float]] | None:
+    """The two LPs per wanted quantity, NEAR relations read as ``near``; None if infeasible."""
+    col = {u: j for j, u in enumerate(members)}
     a_eq, b_eq, a_ub, b_ub = [], [], [], []
     for r in used:
         terms, sense = relations[r]
+        sense = near if sense == NEAR else sense
         line = np.zeros(len(members))
         rhs = 0.0
         for u, c in terms.items():
@@ -268,8 +285,12 @@ def intervals(members: list[int], used: list[int], hidden: np.ndarray, values: l
             res = linprog(cost, **matrices)
             if res.status == 3:  # unbounded
                 ends.append(-sign * np.inf)
-            elif res.status != 0:
+            elif res.status == 2:
+                if near == "=":
+                    return None
                 ends.append(values[v])  # infeasible: be pessimistic, the value is known
+            elif res.status != 0:
+                ends.append(values[v])  # solver trouble: be pessimistic, the value is known
             else:
                 ends.append(sign * res.fun)
         out[v] = (ends[0], ends[1])
@@ -379,7 +400,8 @@ def protect(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.S
     for r, (terms, _) in enumerate(relations):
         for u in terms:
             by_var[u].append(r)
-    totals = {u for terms, sense in relations if sense == "=" for u, c in terms.items() if c < 0}
+    totals = {u for terms, sense in relations if sense in ("=", NEAR)
+              for u, c in terms.items() if c < 0}
     # a lone hidden quantity in an equation is recovered exactly, whatever the bounds: complete
     # every equation first (cheap), then let the LP find what the equations still give away
     changed = True
@@ -387,7 +409,7 @@ def protect(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.S
         changed = False
         for terms, sense in relations:
             alone = [u for u in terms if hidden[u]]
-            if sense != "=" or len(alone) != 1:
+            if sense not in ("=", NEAR) or len(alone) != 1:
                 continue
             candidates = {u for u in terms if not hidden[u] and qs.kind[u] == qs.kind[alone[0]]}
             candidates = candidates or {u for u in terms if not hidden[u]}
