@@ -190,11 +190,10 @@ def _link(root: Path, surveys: Path, programme: str, waves: list[str]) -> None:
          codes=[_paths(root, programme, w)["codes"] for w in waves], truth=None,
          pseudonymisation=CONFIG["pseudonymisation"], linkage=CONFIG["linkage"],
          min_item_share=CONFIG["analysis"]["min_item_share"],
-         disclosure_threshold=CONFIG["analysis"]["disclosure_threshold"],
          panel=str(private / f"{programme}.parquet"),
          decisions=str(private / f"{programme}_linkage.csv"),
          quality=str(panel / f"{programme}_linkage_quality.csv"),
-         attrition=str(panel / f"{programme}_attrition.csv"),
+         attrition=str(private / f"{programme}_attrition.csv"),
          log_path=str(root / "logs" / "link" / f"{programme}.log"))
 
 

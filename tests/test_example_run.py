@@ -342,9 +342,61 @@ def test_suppressed_cells_read_s(run, html, indicators):
             checked += 1
         assert exhibit.find("p", class_="secret") is not None
     assert checked == len(secret)
-    # and no published table carries a number in a suppressed row
-    numbers = indicators.loc[indicators["suppressed"], contract.NUMERIC]
+    # and no published table carries an estimate in a suppressed row, nor the n of a row
+    # suppressed for its count (a primary n is under the threshold: never published)
+    numbers = indicators.loc[indicators["suppressed"], [c for c in contract.NUMERIC
+                                                         if c != "n"]]
     assert numbers.isna().all().all()
+    kept_n = indicators[indicators["suppressed"] & indicators["n"].notna()]
+    assert (kept_n["n"] >= 10).all()  # only rates hidden for their numerator keep their n
+    assert kept_n["unit"].isin(["proportion", "count"]).all()
+
+
+def test_disclosure_audit_passes_on_the_example(run, indicators):
+    """The audit rule attacked the published tables and found nothing; attacking them again
+    here, from the files alone, gives the same verdict; every blank is explained."""
+    from impact.report import disclosure_audit as audit
+
+    found = pd.read_csv(run / "results/validation/disclosure_audit.csv")
+    assert len(found) > 500 and found["protected"].all()
+    published = audit.read_published(sorted((run / "results/indicators").glob("*.csv")))
+    again = audit.findings_frame(published, audit.attack(published, threshold=10,
+                                                         protection=8))
+    assert again["protected"].all() and len(again) == len(found)
+    counts = again[again["quantity"] == "n"]
+    primary = counts[counts["suppression"] == "primary"]
+    # a primary count: anywhere in 1 … 9 for the reader; a secondary one: ≥ 8 wide
+    assert (primary["low"] <= 1 + 1e-9).all() and (primary["high"] >= 9 - 1e-9).all()
+    assert (counts["width"] >= 8 - 1e-9).all()
+    # the status column explains every blank estimate, and only blanks are suppressed
+    status = published["suppression"]
+    assert set(status) == {"shown", "primary", "secondary"}
+    assert (published["suppressed"] == (status != "shown")).all()
+    # the data package documents the field and its codes
+    package = json.loads((run / "results/datapackage.json").read_text(encoding="utf-8"))
+    field = next(f for f in package["resources"][0]["schema"]["fields"]
+                 if f["name"] == "suppression")
+    assert set(field["constraints"]["enum"]) == {"shown", "primary", "secondary"}
+    # the summary the report quotes agrees with the published tables
+    summary = pd.read_csv(run / "results/validation/disclosure_summary.csv")
+    for column in ("shown", "primary", "secondary"):
+        assert summary[column].sum() == (status == column).sum()
+
+
+def test_report_quotes_the_published_suppression_counts(html, indicators):
+    """The method paragraph's counts are those of the published tables."""
+    text, _ = html
+    plain = BeautifulSoup(text, "html.parser").get_text(" ")
+    plain = re.sub(r"\s+", " ", plain.replace("\u202f", " ").replace("\u00a0", " "))
+    pooled = indicators.drop_duplicates(contract.KEY)
+    status = pooled["suppression"].value_counts()
+
+    def french(k: int) -> str:
+        return f"{k:,}".replace(",", " ")
+
+    sentence = (f"Sur {french(len(pooled))} résultats, {french(status['primary'])} relèvent du "
+                f"secret primaire et {french(status['secondary'])} du secret secondaire")
+    assert sentence in plain
 
 
 def test_provenance_hashes_every_export(run):

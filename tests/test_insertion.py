@@ -7,6 +7,7 @@ never copied from the module's output.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -127,6 +128,8 @@ def test_settings_from_config_and_checks(instrument):
     assert settings.positive_exit == tuple(config["insertion"]["positive_exit"])
     assert settings.age_bands == tuple(config["insertion"]["age_bands"])
     assert settings.unemployment_bands == tuple(config["insertion"]["unemployment_bands"])
+    assert settings.min_level_count == config["analysis"]["disclosure_threshold"]
+    assert settings.min_events_per_parameter == config["analysis"]["min_events_per_parameter"]
     bad = dict(config, insertion=dict(config["insertion"], employment=["emploi_cdi"]))
     with pytest.raises(ConfigError, match="emploi_cdi"):
         InsertionSettings.from_config(bad, situation_codes=codes)
@@ -461,11 +464,35 @@ def test_model_skips_carry_their_reason():
                       education="cap_bep" if i % 3 == 0 else "bac", image=float(rng.normal(3)),
                       situation="emploi_court" if rng.random() < 0.5 else "recherche",
                       start=3) for i in range(60)]
-    table = run(make_panel(collinear))
+    loose = replace(SETTINGS, min_events_per_parameter=0)  # the collinearity guard alone
+    table = run(make_panel(collinear), settings=loose)
     ame = pick(table, measure="employment", indicator="ame")
     assert "gender=M" in set(ame["subgroup_value"])
     assert "education=cap_bep" not in set(ame["subgroup_value"])
     assert ame["flag"].str.contains("collinear_dropped").all()
+
+
+def test_models_obey_the_disclosure_rule():
+    """A level under the threshold gets no effect of its own; a model with fewer than 10
+    events per parameter is not published."""
+    rng = np.random.default_rng(5)
+    people = [dict(site=f"S{i % 4}", gender="F" if i % 2 else "M",
+                   education="bac3" if i < 7 else ("bac" if i % 3 else "cap_bep"),
+                   image=float(rng.normal(3)),
+                   situation="emploi_court" if rng.random() < 0.5 else "recherche", start=3)
+              for i in range(400)]
+    table = run(make_panel(people))
+    terms = set(pick(table, measure="employment", indicator="ame")["subgroup_value"])
+    assert "education=bac3" not in terms and "education=cap_bep" in terms  # 7 < 10 pooled
+    # 60 people, ~30 events: min(events, non-events) / parameters < 10 → not published
+    few = run(make_panel(people[:60]))
+    skipped = one(few, measure="employment", indicator="model_skipped",
+                  subgroup_value="background")
+    events = int(skipped["estimate"])
+    parameters = 5  # gender, age, unemployment months, image, education=cap_bep (bac3 pooled)
+    assert min(events, 60 - events) / parameters < 10
+    assert skipped["flag"] == "too_few_events_per_parameter"
+    assert pick(few, measure="employment", indicator="ame").empty
 
 
 def test_no_followup_wave_gives_nothing():

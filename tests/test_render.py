@@ -57,8 +57,10 @@ def test_table_exhibit_structure_and_numbering():
     assert soup.find("p", class_="lecture").text == "Lecture\u00a0: Lire ainsi."
     assert soup.find("p", class_="secret") is None  # no « s. » in the second table
     soup1 = BeautifulSoup(t1.to_html(), "html.parser")
-    assert soup1.find("p", class_="secret").text == (
-        "s. : secret statistique (effectif inférieur à 10).")
+    secret = soup1.find("p", class_="secret").text
+    assert secret.startswith("s. : secret statistique — secret primaire (effectif inférieur "
+                             "à 10, ou proportion")
+    assert "ou secondaire" in secret  # both kinds read « s. », one footnote says so
     assert "<b>x</b>" not in t1.to_html()  # cells are escaped
     assert [td.get("class") for td in soup1.find_all("td")][:3] == [None, ["num"], None]
     assert soup1.find_all("th")[1].get("class") == ["num"]

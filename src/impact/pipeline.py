@@ -45,7 +45,6 @@ def run_campaign(config: dict, *, workdir: str | Path) -> CampaignResult:
     key = load_key(env_var=pseudo.get("key_env", "IMPACT_PSEUDONYM_KEY"),
                    file_env_var=pseudo.get("key_file_env", "IMPACT_PSEUDONYM_KEY_FILE"),
                    demo=pseudo["demo_key"])
-    threshold = config["analysis"]["disclosure_threshold"]
     result = CampaignResult(table=pd.DataFrame())
     frames, quality = [], {}
     for programme, spec in config["programmes"].items():
@@ -69,6 +68,7 @@ def run_campaign(config: dict, *, workdir: str | Path) -> CampaignResult:
         result.panels[programme] = panel
         quality[programme] = panel.quality
         records = programme_indicators(panel.panel, book, instrument, config, waves)
-        frames.append(contract.suppress(contract.tidy(records + panel.attrition), threshold))
+        # true values: publish_table's disclosure control decides what is shown
+        frames.append(contract.tidy(records + panel.attrition))
     result.table = publish_table(frames, quality, config["analysis"])
     return result

@@ -109,6 +109,7 @@ def report(
     notebook: str,
     provenance_path: str,
     log_path: str | None = None,
+    disclosure_summary: str | None = None,
     kernel: str | None = None,
     timeout: int = 1800,
 ) -> None:
@@ -128,7 +129,8 @@ def report(
         record = provenance.build(
             exports=exports, surveys_dir=surveys_dir, ingest_reports=ingest_reports,
             codebooks=codebooks, instrument=instrument, config_files=config_files,
-            tables=[*tables, pooled, datapackage, row_accounting],
+            tables=[*tables, pooled, datapackage, row_accounting,
+                    *([disclosure_summary] if disclosure_summary else [])],
             simulation=simulation, synthetic=synthetic, configuration=run_config,
             started_at=started)
         if record["mismatches"]:
@@ -157,6 +159,7 @@ def report(
             "indicator_tables": list(tables),
             "pooled_table": pooled,
             "row_accounting": row_accounting,
+            "disclosure_summary": disclosure_summary or "",
             "linkage_quality": dict(zip(programmes, linkage_quality, strict=True)),
             "ingest_reports": list(ingest_reports),
             "checks": list(checks),

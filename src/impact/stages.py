@@ -141,7 +141,7 @@ def data_docs(*, context_dir: str, site_dir: str, log_path: str | None = None) -
 
 def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: list[str],
          codes: list[str], truth: str | None, pseudonymisation: dict, linkage: dict,
-         min_item_share: float, disclosure_threshold: int, panel: str, decisions: str,
+         min_item_share: float, panel: str, decisions: str,
          quality: str, attrition: str, log_path: str | None = None) -> None:
     """Stage ``link``: kept rows of every wave → respondent × wave panel, linkage report."""
     import pandas as pd
@@ -166,8 +166,8 @@ def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: li
             log.warning("%d link(s) cut: the later answer was not sent after the earlier one",
                         len(result.cut_links))
         write_parquet(result.panel, panel)
-        contract.write_csv(contract.sort(contract.suppress(contract.tidy(result.attrition),
-                                                           disclosure_threshold)), attrition)
+        # true values, read only by publish (disclosure control decides what is shown)
+        contract.write_csv(contract.sort(contract.tidy(result.attrition)), attrition)
         write_safe_csv(result.decisions, decisions)
         write_safe_csv(result.quality, quality)
         for _, row in result.quality.iterrows():
@@ -188,7 +188,8 @@ def _key(pseudonymisation: dict):
 
 def indicators(*, instrument_path: str, codebook_path: str, waves: list[str], panel: str,
                config: dict, output: str, log_path: str | None = None) -> None:
-    """Stage ``indicators``: every estimate of one programme (small cells suppressed)."""
+    """Stage ``indicators``: every estimate of one programme (true values, a temporary file
+    read only by ``publish``, where disclosure control decides what is shown)."""
     import pandas as pd
 
     from impact.indicators import contract
@@ -201,10 +202,9 @@ def indicators(*, instrument_path: str, codebook_path: str, waves: list[str], pa
         codebook = load_codebook(codebook_path, instrument)
         records = programme_indicators(pd.read_parquet(panel), codebook, instrument, config,
                                        waves)
-        threshold = config["analysis"]["disclosure_threshold"]
-        table = contract.suppress(contract.tidy(records), threshold)
+        table = contract.tidy(records)
         contract.write_csv(contract.sort(table), output)
-        log.info("%d estimates (%d suppressed)", len(table), int(table["suppressed"].sum()))
+        log.info("%d estimates", len(table))
 
 
 def publish(*, partials: list[str], attrition: list[str], quality: list[str],
@@ -222,6 +222,9 @@ def publish(*, partials: list[str], attrition: list[str], quality: list[str],
             [contract.read_csv(p) for p in partials + attrition],
             {prog: pd.read_csv(path) for prog, path in zip(programmes, quality, strict=True)},
             analysis)
+        status = table["suppression"].value_counts()
+        log.info("disclosure control: %d shown, %d primary, %d secondary",
+                 status.get("shown", 0), status.get("primary", 0), status.get("secondary", 0))
         for programme in programmes:
             contract.write_csv(table[table["programme"] == programme], outputs[programme])
         contract.write_csv(table, outputs["pooled"])
@@ -231,8 +234,45 @@ def publish(*, partials: list[str], attrition: list[str], quality: list[str],
             resources, title=f"Impact ITIP — indicateurs, {campaign['label']}",
             description=("Estimates of the Impact ITIP pipeline, one row per estimate. "
                          + ("Synthetic demonstration data. " if campaign["synthetic"] else "")
-                         + "Cells under the disclosure threshold are blanked "
-                         "(suppressed = true)."),
+                         + "Disclosure control (secret statistique): cells under the "
+                         "threshold are blanked (suppression = primary), and so are the cells "
+                         "that would let a reader recover them (suppression = secondary); "
+                         "a blank in a shown row is a value that does not exist."),
             code_lists=contract.code_lists(table))
         contract.write_datapackage(package, datapackage)
         log.info("%d estimates published for %s", len(table), ", ".join(programmes))
+
+
+def disclosure_audit(*, tables: list[str], analysis: dict, findings: str, summary: str,
+                     log_path: str | None = None) -> None:
+    """Stage ``disclosure_audit``: attack the published tables; stop if a cell is recovered.
+
+    Reads only the published CSVs (:mod:`impact.report.disclosure_audit`); writes every
+    attacked quantity with its recovery interval, and the per-table summary the report quotes.
+    """
+    from impact.errors import ImpactError as Failure
+    from impact.report import disclosure_audit as audit
+
+    with stage_log(log_path, "disclosure_audit"):
+        extra = analysis.get("disclosure") or {}
+        threshold = int(analysis["disclosure_threshold"])
+        table = audit.read_published(tables)
+        found = audit.findings_frame(table, audit.attack(
+            table, threshold=threshold,
+            protection=float(extra.get("protection_interval", max(threshold - 2, 1))),
+            min_numerator=int(extra.get("min_numerator", 3))))
+        Path(findings).parent.mkdir(parents=True, exist_ok=True)
+        found.to_csv(findings, index=False, float_format="%.10g", lineterminator="\n")
+        audit.summary(table, found).to_csv(summary, index=False, float_format="%.10g",
+                                           lineterminator="\n")
+        failed = found[~found["protected"]]
+        log.info("%d suppressed quantities attacked, %d recovered beyond the protection "
+                 "interval", len(found), len(failed))
+        if len(failed):
+            first = failed.iloc[0]
+            raise Failure(
+                f"secret statistique: {len(failed)} suppressed value(s) can be recovered from "
+                f"the published tables, e.g. {first['quantity']} of {first['programme']} / "
+                f"{first['measure']} / {first['indicator']} / {first['subgroup']}="
+                f"{first['subgroup_value']} within [{first['low']:g}, {first['high']:g}]; "
+                f"see {findings}")

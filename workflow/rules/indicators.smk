@@ -5,7 +5,7 @@ rule indicators:
         codebook=codebook_file,
         instrument=SURVEYS / "instrument.yaml",
     output:
-        temp("results/indicators/partial/{programme}.csv"),
+        temp("restricted/indicators/{programme}.csv"),
     params:
         waves=lambda w: waves(w.programme),
         config=lambda wildcards: {key: config[key] for key in ("analysis", "insertion")},
@@ -22,8 +22,8 @@ rule indicators:
 rule publish:
     """Multiple-testing adjustment, pooled estimates, indicator tables and data package."""
     input:
-        partials=expand("results/indicators/partial/{programme}.csv", programme=PROGRAMMES),
-        attrition=expand("results/panel/{programme}_attrition.csv", programme=PROGRAMMES),
+        partials=expand("restricted/indicators/{programme}.csv", programme=PROGRAMMES),
+        attrition=expand("restricted/panel/{programme}_attrition.csv", programme=PROGRAMMES),
         quality=expand(
             "results/panel/{programme}_linkage_quality.csv", programme=PROGRAMMES
         ),
@@ -43,3 +43,23 @@ rule publish:
         "benchmarks/publish/publish.tsv"
     script:
         "../scripts/publish.py"
+
+
+rule disclosure_audit:
+    """Attack the published tables (LP bounds on every suppressed cell); stop if one leaks."""
+    input:
+        tables=expand("results/indicators/{programme}.csv", programme=PROGRAMMES),
+        pooled="results/indicators/pooled.csv",
+    output:
+        findings="results/validation/disclosure_audit.csv",
+        summary="results/validation/disclosure_summary.csv",
+    params:
+        analysis=lookup(dpath="analysis", within=config),
+    conda:
+        "../envs/impact.yaml"
+    log:
+        "logs/disclosure_audit/disclosure_audit.log",
+    benchmark:
+        "benchmarks/disclosure_audit/disclosure_audit.tsv"
+    script:
+        "../scripts/disclosure_audit.py"

@@ -18,13 +18,12 @@ rule link:
         panel="restricted/panel/{programme}.parquet",
         decisions="restricted/panel/{programme}_linkage.csv",
         quality="results/panel/{programme}_linkage_quality.csv",
-        attrition="results/panel/{programme}_attrition.csv",
+        attrition=temp("restricted/panel/{programme}_attrition.csv"),
     params:
         waves=lambda w: waves(w.programme),
         pseudonymisation=lookup(dpath="pseudonymisation", within=config),
         linkage=lookup(dpath="linkage", within=config),
         min_item_share=lookup(dpath="analysis/min_item_share", within=config),
-        disclosure_threshold=lookup(dpath="analysis/disclosure_threshold", within=config),
     conda:
         "../envs/impact.yaml"
     log:

@@ -10,6 +10,8 @@ rule report:
         pooled="results/indicators/pooled.csv",
         datapackage="results/datapackage.json",
         accounting="results/validation/row_accounting.csv",
+        # the audit by attack must pass before anything is reported
+        disclosure="results/validation/disclosure_summary.csv",
         data_docs="results/validation/data_docs/index.html",
         quality=expand(
             "results/panel/{programme}_linkage_quality.csv", programme=PROGRAMMES

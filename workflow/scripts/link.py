@@ -10,7 +10,6 @@ link(
     pseudonymisation=snakemake.params.pseudonymisation,
     linkage=snakemake.params.linkage,
     min_item_share=snakemake.params.min_item_share,
-    disclosure_threshold=snakemake.params.disclosure_threshold,
     panel=snakemake.output.panel,
     decisions=snakemake.output.decisions,
     quality=snakemake.output.quality,

@@ -6,6 +6,7 @@ report(
     pooled=snakemake.input.pooled,
     datapackage=snakemake.input.datapackage,
     row_accounting=snakemake.input.accounting,
+    disclosure_summary=snakemake.input.disclosure,
     data_docs=snakemake.input.data_docs,
     linkage_quality=list(snakemake.input.quality),
     ingest_reports=list(snakemake.input.ingest),

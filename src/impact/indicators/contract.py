@@ -50,9 +50,13 @@ COLUMNS: dict[str, tuple[str, str]] = {
                          "`mcnemar_exact`, `wilson`, `glm_binomial_cluster`)."),
     "flag": ("string", "Quality flags, `;`-separated (e.g. `alpha_below_0.70`, `not_converged`, "
                        "`wwc_high_attrition`, `not_causal`)."),
-    "suppressed": ("boolean", "True when the cell rests on fewer respondents than the "
-                              "disclosure threshold: its numbers are blanked (secret "
-                              "statistique)."),
+    "suppressed": ("boolean", "True when the estimate is blanked by disclosure control "
+                              "(secret statistique); `suppression` says why."),
+    "suppression": ("string", "Disclosure control of the row: `shown`, `primary` (fewer "
+                              "respondents than the threshold — every number blanked, `n` "
+                              "included — or a numerator or complement below the minimum — "
+                              "the estimate blanked, `n` kept) or `secondary` (blanked so "
+                              "that no primary cell can be recovered from the others)."),
 }
 NUMERIC = ["n", "estimate", "ci_low", "ci_high", "effect_size", "statistic", "df", "p_value",
            "p_adjusted"]
@@ -72,6 +76,8 @@ def tidy(records: Iterable[dict]) -> pd.DataFrame:
     for column in NUMERIC:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool)
+    frame["suppression"] = frame["suppression"].where(
+        frame["suppression"] != "", np.where(frame["suppressed"], "primary", "shown"))
     return frame
 
 
@@ -79,11 +85,14 @@ def suppress(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Mark cells on fewer than ``threshold`` respondents and blank every number in them.
 
     The count itself is blanked too (a published « 3 » would single people out). Rows whose
-    ``n`` is missing (model-level statistics) are left as they are.
+    ``n`` is missing (model-level statistics) are left as they are. This is primary
+    suppression only, for a table published on its own; the publication goes through
+    :func:`impact.indicators.disclosure.protect` (primary and secondary suppression).
     """
     out = frame.copy()
     small = out["n"].notna() & (out["n"] < threshold)
     out["suppressed"] = out["suppressed"] | small
+    out.loc[small, "suppression"] = "primary"
     out.loc[out["suppressed"], NUMERIC] = np.nan
     return out
 
@@ -198,6 +207,15 @@ UNITS = {
     "": "Not applicable (test statistic only).",
 }
 
+SUPPRESSION = {
+    "shown": "Published.",
+    "primary": "Primary suppression: n below analysis.disclosure_threshold (every number "
+               "blanked), or numerator / complement below analysis.disclosure.min_numerator "
+               "(estimate blanked, n kept).",
+    "secondary": "Secondary (complementary) suppression: blanked so that no primary cell "
+                 "can be recovered from the published totals and siblings.",
+}
+
 
 def register(indicators: dict[str, str]) -> None:
     """Add indicator codes documented by another module (e.g. insertion)."""
@@ -207,7 +225,8 @@ def register(indicators: dict[str, str]) -> None:
 def code_lists(table: pd.DataFrame) -> dict[str, dict[str, str]]:
     """Code lists of the coded columns, for the values present; undocumented codes raise."""
     lists = {}
-    for column, documented in (("indicator", INDICATORS), ("unit", UNITS)):
+    for column, documented in (("indicator", INDICATORS), ("unit", UNITS),
+                               ("suppression", SUPPRESSION)):
         present = sorted(set(table[column]))
         missing = [c for c in present if c not in documented]
         if missing:

@@ -86,13 +86,20 @@ def linkage_rows(quality: pd.DataFrame, programme: str) -> list[dict]:
 
 def publish_table(frames: list[pd.DataFrame], quality: dict[str, pd.DataFrame],
                   analysis: dict) -> pd.DataFrame:
-    """Every programme's (suppressed) estimates + linkage quality → adjusted, pooled, sorted."""
-    from impact.indicators import contract
+    """Every programme's estimates + linkage quality → adjusted, pooled, disclosure-controlled.
+
+    ``frames`` hold the true values (not yet suppressed): disclosure control
+    (:func:`impact.indicators.disclosure.protect`) decides the primary and secondary
+    suppression pattern of the whole publication at once, pooled rows included.
+    """
+    from impact.indicators import contract, disclosure
 
     linkage = [r for programme, table in quality.items() for r in linkage_rows(table, programme)]
-    frames = frames + [contract.suppress(contract.tidy(linkage),
-                                         analysis["disclosure_threshold"])]
+    frames = frames + [contract.tidy(linkage)]
     table = adjust(pd.concat(frames, ignore_index=True), analysis["adjustment"],
                    analysis["family"])
     pooled = contract.tidy(pooled_rows(table, analysis["alpha"]))
-    return contract.sort(pd.concat([table, pooled], ignore_index=True))
+    table = pd.concat([table, pooled], ignore_index=True)
+    table, status = disclosure.protect(table, disclosure.Settings.from_analysis(analysis))
+    table["suppression"] = status
+    return contract.sort(table)

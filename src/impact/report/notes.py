@@ -3,7 +3,7 @@
 Every table and figure of the report is numbered (« Tableau 3 », « Figure 2 ») and carries
 three notes: **Lecture** (how to read one number), **Champ** (who is covered) and **Source**.
 A table containing a « s. » cell automatically gets the footnote
-« s. : secret statistique (effectif inférieur à N). »
+« s. : secret statistique — secret primaire (effectif inférieur à N …) ou secondaire … »
 
 In a notebook cell, the last expression ``table(...)`` or ``figure(...)`` displays the exhibit
 (an :class:`Exhibit` has ``_repr_html_``), e.g.::
@@ -22,7 +22,7 @@ HTML structure (stable, relied on by the tests and by ``report.css``)::
       <div class="exhibit-body"><table class="exhibit-table">…</table></div>
          (figures: <img class="exhibit-img" alt="…" src="data:image/svg+xml;base64,…">)
       <div class="exhibit-notes">
-        <p class="secret">s. : secret statistique (effectif inférieur à 10).</p>  (if any « s. »)
+        <p class="secret">s. : secret statistique — secret primaire … ou secondaire …</p>
         <p class="note"><span class="note-label">Note :</span> …</p>               (optional)
         <p class="lecture"><span class="note-label">Lecture :</span> …</p>
         <p class="champ"><span class="note-label">Champ :</span> …</p>
@@ -110,10 +110,13 @@ def configure(secret_threshold: int | None = None) -> None:
 
 
 def secret_note(threshold: int | None = None) -> str:
-    """« s. : secret statistique (effectif inférieur à 10). »"""
-    if threshold is None:
-        return f"{SECRET} : secret statistique."
-    return f"{SECRET} : secret statistique (effectif inférieur à {fmt_int(threshold)})."
+    """« s. : secret statistique — secret primaire (effectif inférieur à 10, ou proportion
+    trop proche de 0 % ou de 100 %) ou secondaire (…). » — both kinds read « s. »."""
+    rule = ("secret primaire (effectif inférieur à " + fmt_int(threshold) + ", ou proportion "
+            "trop proche de 0 % ou de 100 %)" if threshold is not None else "secret primaire")
+    return (f"{SECRET} : secret statistique — {rule} ou secondaire (case masquée pour qu'aucune "
+            "case en secret primaire ne puisse être retrouvée par différence avec les totaux "
+            "publiés).")
 
 
 # --------------------------------------------------------------------------- exhibit

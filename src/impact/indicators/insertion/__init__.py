@@ -66,15 +66,19 @@ Models. ``statsmodels`` GLM, binomial family, logit link, one model per outcome:
 ``outcome ~ gender + age + education + unemployment_months + <baseline attitude scores>``,
 complete cases. Categorical covariates get one dummy per level against the most frequent level
 (named in ``flag`` as ``reference=<level>``); levels with fewer than ``min_level_count``
-respondents are pooled with the reference; constant covariates, and covariates collinear with
+respondents (``analysis.disclosure_threshold``: no effect is published for a group the rate
+tables suppress) are pooled with the reference; constant covariates, and covariates collinear with
 earlier ones, are dropped (flag ``collinear_dropped``). Standard errors
 are cluster-robust by session (``site``; statsmodels' small-sample correction) and, because
 sessions are few, CIs and p-values use Student's t with G − 1 degrees of freedom (``df``;
 Cameron & Miller 2015) — with a single session, heteroskedasticity-robust (HC1) SEs and the
 normal distribution are used instead (flag ``no_clustering``). A model is skipped (record
 ``model_skipped``) with fewer than ``min_model_respondents`` respondents, fewer than
-``min_model_events`` events or non-events, on perfect or quasi-complete separation (a fitted
-probability within 10⁻⁶ of 0 or 1), or when the fit fails.
+``min_model_events`` events or non-events, with fewer than
+``analysis.min_events_per_parameter`` (default 10; Peduzzi et al. 1996) events or non-events
+per estimated parameter (``too_few_events_per_parameter``: no penalised fit is offered), on
+perfect or quasi-complete separation (a fitted probability within 10⁻⁶ of 0 or 1), or when the
+fit fails.
 
 Average marginal effects are computed here from the fitted coefficients (in percentage points):
 for a continuous covariate x_j, the mean over respondents of β_j·p_i(1 − p_i) (per unit: year,

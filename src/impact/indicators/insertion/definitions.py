@@ -240,7 +240,13 @@ class InsertionSettings:
     training: tuple[str, ...] = ("formation_qualifiante", "formation_non_qualifiante")
     min_model_respondents: int = 20
     min_model_events: int = 5
-    min_level_count: int = 5
+    #: categorical levels with fewer respondents are pooled with the reference level before
+    #: a model is fitted (``analysis.disclosure_threshold``: no effect is published for a
+    #: group the rate tables suppress)
+    min_level_count: int = 10
+    #: a model is published only with at least this many events (and non-events) per
+    #: estimated parameter (``analysis.min_events_per_parameter``; Peduzzi et al. 1996)
+    min_events_per_parameter: float = 10.0
     subgroups: tuple[str, ...] = field(default=SUBGROUPS)
 
     @classmethod
@@ -260,6 +266,10 @@ class InsertionSettings:
             unemployment_bands=tuple(int(b) for b in section.get("unemployment_bands",
                                                                  default.unemployment_bands)),
             audience=tuple(audience) if audience else default.audience,
+            min_level_count=int((config.get("analysis") or {}).get(
+                "disclosure_threshold", default.min_level_count)),
+            min_events_per_parameter=float((config.get("analysis") or {}).get(
+                "min_events_per_parameter", default.min_events_per_parameter)),
         )
         for key in ("age_bands", "unemployment_bands"):
             bounds = getattr(settings, key)

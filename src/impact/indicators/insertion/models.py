@@ -196,6 +196,11 @@ def _model_flags(fit: LogitFit, k: int) -> list[str]:
     return flags
 
 
+def events_per_parameter(events: int, n: int, parameters: int) -> float:
+    """min(events, non-events) / estimated parameters besides the constant (Peduzzi 1996)."""
+    return min(events, n - events) / max(parameters, 1)
+
+
 def model_rows(cohort: pd.DataFrame, settings: InsertionSettings, alpha: float, head: dict,
                scales: list[str]) -> list[dict]:
     """Background model per outcome, and one exploratory attitude-change model per scale."""
@@ -242,6 +247,11 @@ def _one_model(cohort, outcome, name, continuous, factors, focus, settings, alph
         reason = "no_covariates"
     if reason is None and X.shape[1] >= len(data):
         reason = "too_few_respondents"
+    if reason is None and events_per_parameter(events, len(data), X.shape[1] - 1) \
+            < settings.min_events_per_parameter:
+        # an unpenalised logit with few events per parameter is unstable and, on small
+        # groups, close to describing individuals: not published (secret statistique)
+        reason = "too_few_events_per_parameter"
     fit = None
     if reason is None:
         try:

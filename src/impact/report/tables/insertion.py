@@ -128,6 +128,9 @@ MODEL_SKIPPED = {
     "separation": "séparation complète",
     "too_few_respondents": "trop peu de répondants",
     "too_few_events": "trop peu d'événements",
+    "too_few_nonevents": "trop peu de non-événements",
+    "too_few_events_per_parameter": "trop peu d'événements par paramètre estimé",
+    "no_covariates": "aucune covariable utilisable",
     "fit_failed": "échec de l'estimation",
 }
 
