@@ -83,7 +83,8 @@ def attitude_indicators(panel: pd.DataFrame, codebook: Codebook, instrument: Ins
     if post is None:
         return rows
     change = dict(base, wave_from=pre, wave_to=post)
-    pairs = paired_frame(panel, pre, post, measures(codebook, instrument))
+    pomp = [f"{s}_pomp" for s in codebook.scales if f"{s}_pomp" in panel]
+    pairs = paired_frame(panel, pre, post, measures(codebook, instrument) + pomp)
     participants = pairs[pairs["group"].fillna("participant") == "participant"]
     for measure in measures(codebook, instrument):
         rows += change_rows(participants, measure, settings, change)
