@@ -184,6 +184,8 @@ INDICATORS = {
                 "without one (`not_causal`); `primary` or `exploratory` in `flag`.",
     "headline_es": "The headline as a standardised effect size with its clustered CI: WWC "
                    "Hedges' g (pooled baseline SD) with a comparison group, g_av without.",
+    "change_clustered": "Mean change post - pre among complete pairs with a CR2 CI by site "
+                        "(Bell-McCaffrey df): the paired change respecting clustering.",
     "ancova": "Impact adjusted for the baseline score (post ~ group + pre, CR2 by site).",
     "icc": "Intraclass correlation of the change between sites (ICC(1), clipped at 0; "
            "number of sites in `statistic`).",

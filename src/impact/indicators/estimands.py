@@ -27,8 +27,9 @@ Indicator codes: ``headline`` (outcome units) and ``headline_es`` (SD units) —
 ``baseline_equivalence`` on the analytic sample (the older all-baseline-respondents version is
 kept as ``subgroup = sample``); ``icc`` of the change between sites and ``design_effect``
 (Kish); ``wwc_clustering_correction`` (Hedges 2007) of the unclustered two-group t, with the
-ICC used; the ``headline`` rows again on exact links only (``subgroup = link``); and, for each
-primary outcome, ``evidence_wwc`` and ``evidence_security`` (:mod:`impact.indicators.rating`).
+ICC used; ``change_clustered``, each group's mean change with a CR2 CI by site; the
+``headline`` rows again on exact links only (``subgroup = link``); and, for each primary
+outcome, ``evidence_wwc`` and ``evidence_security`` (:mod:`impact.indicators.rating`).
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def design_rows(panel: pd.DataFrame, pairs: pd.DataFrame, codebook, measures: li
         else:
             result = _before_after(data, measure, settings, head, role)
         rows += result.rows
+        rows += _clustered_change_rows(data, measure, settings, head)
         rows += _clustering_rows(data, measure, settings, head, grouped)
         exact = data[data["link_post"] == "exact"] if "link_post" in data else data.iloc[:0]
         if len(exact) >= MIN_PAIRS and len(exact) < len(data):
@@ -208,6 +210,24 @@ def _before_after(data: pd.DataFrame, measure: str, settings: EstimandSettings, 
              unit="sd", method="before_after_cr2_site_g_av", flag=flag),
     ]
     return _Result(rows=rows, g=g, g_se=float(fit.se[0] * abs(factor)), df=float(fit.df[0]))
+
+
+def _clustered_change_rows(data: pd.DataFrame, measure: str, settings: EstimandSettings,
+                           head: dict) -> list[dict]:
+    """Each group's own mean change with a CR2 CI by site (``Δᵢ = β₀ + εᵢ``): the paired t
+    treats pupils of one school as independent."""
+    rows = []
+    for group, cell in data.groupby(data["group"].fillna("participant")):
+        if len(cell) < MIN_PAIRS or cell["site"].nunique() < 2:
+            continue
+        fit = cr2_ols(cell["delta"], np.ones((len(cell), 1)), cell["site"])
+        sub = dict(subgroup="all") if group == "participant" else \
+            dict(subgroup="group", subgroup_value=str(group))
+        rows.append(dict(head, **sub, measure=measure, indicator="change_clustered",
+                         n=len(cell), **_fit_row(fit, 0, settings), unit=_unit(measure),
+                         method="mean_change_cr2_site",
+                         flag=f"clusters={cell['site'].nunique()}"))
+    return rows
 
 
 def _clustering_rows(data: pd.DataFrame, measure: str, settings: EstimandSettings,
