@@ -178,3 +178,21 @@ def test_security_score_is_the_minimum_of_its_criteria_then_lowered():
                                                equivalence="adjustment_required"))
     assert score == 2 and "baseline_adjustment_required" in reasons
     assert security_score(_inputs(design="pre_post"))[0] == 0
+
+
+def test_codebook_design_declaration_is_checked(surveys_copy, instrument):
+    from impact.errors import DataError
+    from impact.survey.codebook import load_codebook
+
+    path = surveys_copy / "cordee" / "codebook.yaml"
+    book = load_codebook(path, instrument)
+    assert book.design.type == "comparison_group" and book.design.declared
+    assert book.design.primary_outcomes == ("knowledge", "interest")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("primary_outcomes: [knowledge, interest]",
+                                 "primary_outcomes: [knowledge, motivation]"), encoding="utf-8")
+    with pytest.raises(DataError, match="motivation"):
+        load_codebook(path, instrument)
+    path.write_text(text.replace("type: comparison_group", "type: pre_post"), encoding="utf-8")
+    with pytest.raises(DataError, match="comparison_group"):
+        load_codebook(path, instrument)

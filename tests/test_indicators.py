@@ -131,6 +131,19 @@ def test_holm_within_each_programme_family():
     assert campaign["p_adjusted"].max() == pytest.approx(min(1, 0.20 * 2))  # family of 8
 
 
+def test_primary_headlines_form_their_own_confirmatory_family():
+    frame = contract.tidy(
+        [dict(programme="a", measure=m, indicator="headline", subgroup="all", p_value=v,
+              flag=f)
+         for m, v, f in (("w", 0.01, "primary;design=pre_post"), ("x", 0.04, "primary"),
+                         ("y", 0.001, "exploratory"))])
+    out = adjust(frame, "holm", "programme").set_index("measure")
+    # Holm by hand on the two primary outcomes: 0.01·2 = 0.02, max(0.02, 0.04·1) = 0.04
+    assert out.loc[["w", "x"], "p_adjusted"].tolist() == pytest.approx([0.02, 0.04])
+    assert out.loc["w", "adjustment"] == "holm:programme:primary"
+    assert np.isnan(out.loc["y", "p_adjusted"])  # exploratory: not adjusted
+
+
 def _pooled_input(estimates, ses):
     z = stats.norm.ppf(0.975)
     return contract.tidy([

@@ -76,7 +76,7 @@ def test_planted_effects_are_on_record():
     truth = json.loads((SURVEYS / "cordee" / "ground_truth.json").read_text())
     # the planted DiD (effects) is distinct from the secular change of the comparison group
     assert truth["planted"]["effects"]["knowledge"] == 0.25
-    assert truth["planted"]["secular_change"]["knowledge"] == 0.25
+    assert truth["planted"]["secular_change"]["knowledge"] == 0.30
     assert truth["planted"]["site_effect_sd"] > 0 and truth["planted"]["site_change_sd"] > 0
     expected = truth["expected"]["scales"]["knowledge"]
     assert expected["participant"]["change"] > expected["comparison"]["change"] > 0

@@ -30,17 +30,26 @@ FAMILIES = {"mean_change": "primary", "mcnemar": "primary", "wilcoxon": "wilcoxo
 
 
 def adjust(frame: pd.DataFrame, method: str, family: str) -> pd.DataFrame:
-    """Fill ``p_adjusted`` and ``adjustment`` for the confirmatory families."""
+    """Fill ``p_adjusted`` and ``adjustment`` for the confirmatory families.
+
+    Besides the complete-pair tests (``FAMILIES``), the pre-specified primary outcomes'
+    ``headline`` rows (flag ``primary``, declared in each codebook's ``design``) form the
+    confirmatory family of the design's estimand, adjusted the same way (adjustment
+    ``<method>:<family>:primary``).
+    """
     out = frame.copy()
-    member = out["indicator"].isin(list(FAMILIES)) & (out["subgroup"] == "all") & \
-        out["p_value"].notna()
-    keys = out["indicator"].map(FAMILIES)
+    primary = (out["indicator"] == "headline") & out["flag"].str.split(";").map(
+        lambda f: "primary" in f)
+    member = (out["indicator"].isin(list(FAMILIES)) | primary) & (out["subgroup"] == "all") \
+        & out["p_value"].notna()
+    keys = out["indicator"].map(FAMILIES).where(~primary, "primary_headline")
     scope = out["programme"] if family == "programme" else pd.Series("campaign",
                                                                       index=out.index)
     for _, index in out[member].groupby([scope[member], keys[member]]).groups.items():
         out.loc[index, "p_adjusted"] = adjust_pvalues(out.loc[index, "p_value"].to_numpy(),
                                                       method)
-        out.loc[index, "adjustment"] = f"{method}:{family}"
+        suffix = ":primary" if (keys[index] == "primary_headline").all() else ""
+        out.loc[index, "adjustment"] = f"{method}:{family}{suffix}"
     return out
 
 
