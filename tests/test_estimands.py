@@ -196,3 +196,28 @@ def test_codebook_design_declaration_is_checked(surveys_copy, instrument):
     path.write_text(text.replace("type: comparison_group", "type: pre_post"), encoding="utf-8")
     with pytest.raises(DataError, match="comparison_group"):
         load_codebook(path, instrument)
+
+
+def test_binary_did_is_the_wwc_difference_of_cox_indices():
+    from scipy import special
+
+    from impact.indicators.estimands import binary_did_rows
+
+    rng = np.random.default_rng(9)
+    n = 600
+    site = rng.integers(0, 8, n).astype(str)
+    group = np.where(rng.random(n) < 0.7, "participant", "comparison")
+    pre = rng.random(n) < 0.35
+    post = rng.random(n) < np.where(group == "participant", 0.55, 0.40)
+    pairs = pd.DataFrame({"intention_pre": np.where(pre, "oui", "non"),
+                          "intention_post": np.where(post, "oui", "non"), "group": group,
+                          "site": site})
+    rows = {r["indicator"]: r for r in binary_did_rows(pairs, "oui", SETTINGS, HEAD)}
+    t = group == "participant"
+    did = (post[t].mean() - pre[t].mean()) - (post[~t].mean() - pre[~t].mean())
+    assert rows["did_binary"]["estimate"] == pytest.approx(did)
+    omega = 1 - 3 / (4 * n - 9)  # closed form, WWC Cox index with ω
+    cox = omega * ((special.logit(post[t].mean()) - special.logit(post[~t].mean()))
+                   - (special.logit(pre[t].mean()) - special.logit(pre[~t].mean()))) / 1.65
+    assert rows["did_binary_es"]["estimate"] == pytest.approx(cox)
+    assert rows["did_binary_es"]["ci_low"] < cox < rows["did_binary_es"]["ci_high"]

@@ -104,7 +104,8 @@ def attitude_indicators(panel: pd.DataFrame, codebook: Codebook, instrument: Ins
     rows += design_rows(panel, pairs, codebook, measures(codebook, instrument),
                         EstimandSettings(alpha=settings.alpha, power=settings.power,
                                          icc_prior=settings.icc_prior,
-                                         icc_min_clusters=settings.icc_min_clusters), change)
+                                         icc_min_clusters=settings.icc_min_clusters), change,
+                        positive=instrument.positive_intention)
     return rows
 
 

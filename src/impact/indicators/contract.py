@@ -184,6 +184,10 @@ INDICATORS = {
                 "without one (`not_causal`); `primary` or `exploratory` in `flag`.",
     "headline_es": "The headline as a standardised effect size with its clustered CI: WWC "
                    "Hedges' g (pooled baseline SD) with a comparison group, g_av without.",
+    "did_binary": "Difference-in-differences of the share answering « oui » (proportion "
+                  "points, CR2 by site; WWC Cox-index DiD in `effect_size`).",
+    "did_binary_es": "WWC difference of Cox indices (post - pre) of the « oui » share, CI "
+                     "linearised from the CR2 CI.",
     "change_clustered": "Mean change post - pre among complete pairs with a CR2 CI by site "
                         "(Bell-McCaffrey df): the paired change respecting clustering.",
     "ancova": "Impact adjusted for the baseline score (post ~ group + pre, CR2 by site).",

@@ -45,6 +45,7 @@ from impact.stats.power import icc_oneway
 from impact.stats.wwc import (
     baseline_equivalence,
     classify_attrition,
+    cox_index,
     hedges_g_two_groups,
     pooled_sd,
     wwc_standardised_difference,
@@ -73,12 +74,16 @@ class EstimandSettings:
 
 
 def design_rows(panel: pd.DataFrame, pairs: pd.DataFrame, codebook, measures: list[str],
-                settings: EstimandSettings, head: dict) -> list[dict]:
-    """Headline, baseline equivalence, clustering, linkage sensitivity and evidence rows."""
+                settings: EstimandSettings, head: dict,
+                positive: str | None = None) -> list[dict]:
+    """Headline, baseline equivalence, clustering, linkage sensitivity and evidence rows
+    (``positive``: the code of the binary intention's « yes », for its Cox-index DiD)."""
     design = codebook.design
     grouped = design.has_comparison and (pairs["group"] == "comparison").any()
     baseline = panel[panel["wave"] == head["wave_from"]]
     rows: list[dict] = []
+    if grouped and positive is not None and "intention_pre" in pairs:
+        rows += binary_did_rows(pairs, positive, settings, head)
     for measure in measures:
         if f"{measure}_pre" not in pairs:
             continue
@@ -305,3 +310,39 @@ def _evidence_inputs(baseline: pd.DataFrame, data: pd.DataFrame, result: _Result
 
 def _join(*parts: str) -> str:
     return ";".join(p for p in parts if p)
+
+
+def binary_did_rows(pairs: pd.DataFrame, positive: str, settings: EstimandSettings,
+                    head: dict) -> list[dict]:
+    """Difference-in-differences of the share answering « yes » (``did_binary``).
+
+    Estimate in proportion points: OLS of ``yᵢ,post − yᵢ,pre`` (y = 1 for « yes ») on
+    participation, CR2 by site. Effect size the WWC difference-in-differences of Cox indices,
+    ``d = d_Cox(post) − d_Cox(pre)``, ``d_Cox = ω·(logit p_t − logit p_c)/1.65`` (WWC
+    Procedures and Standards Handbook v5.0, dichotomous outcomes and difference-in-differences
+    adjustment); its CI maps the CR2 CI of the proportion-point DiD by ``d / DiD`` (a
+    linearisation around the estimate, stated in ``method``).
+    """
+    data = pairs[["intention_pre", "intention_post", "group", "site"]].dropna()
+    if data["group"].nunique() < 2 or len(data) < MIN_PAIRS or data["site"].nunique() < 2:
+        return []
+    pre = (data["intention_pre"] == positive).to_numpy(float)
+    post = (data["intention_post"] == positive).to_numpy(float)
+    part = (data["group"] == "participant").to_numpy(float)
+    fit = cr2_ols(post - pre, np.column_stack([np.ones(len(data)), part]), data["site"])
+    values = _fit_row(fit, 1, settings)
+    n = len(data)
+    treated, control = part == 1, part == 0
+    cox = (cox_index(post[treated].mean(), post[control].mean(), n)
+           - cox_index(pre[treated].mean(), pre[control].mean(), n))
+    factor = cox / values["estimate"] if values["estimate"] else float("nan")
+    low, high = sorted((values["ci_low"] * factor, values["ci_high"] * factor))
+    row = dict(head, measure="intention", subgroup="all", n=n)
+    return [
+        dict(row, indicator="did_binary", **values, effect_size=cox, es_type="cox",
+             unit="proportion", method="did_lpm_cr2_site"),
+        dict(row, indicator="did_binary_es", estimate=cox, ci_low=low, ci_high=high,
+             effect_size=cox, es_type="cox", statistic=values["statistic"], df=values["df"],
+             p_value=values["p_value"], unit="sd",
+             method="wwc_cox_index_did_ci_linearised_from_cr2"),
+    ]
