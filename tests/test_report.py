@@ -319,3 +319,11 @@ def test_overflow_detector_finds_a_table_wider_than_the_page():
     narrow = "<html><body><table><tr><td>ok</td></tr></table></body></html>"
     assert overflowing_boxes(weasyprint.HTML(string=wide).render())[0][:2] == (1, "table")
     assert overflowing_boxes(weasyprint.HTML(string=narrow).render()) == []
+
+
+def test_headline_reasons_in_french_words():
+    from impact.report.tables.headline import reason_words
+
+    text = reason_words("design_unmatched;mdes_0.20;attrition_23%;baseline_adjustment_required")
+    assert text == ("groupe de comparaison non apparié, effet minimal détectable 0,20, "
+                    "attrition 23\u00a0%, écart initial à ajuster")

@@ -24,6 +24,30 @@ WWC_WORDS = {
 }
 
 
+REASON_WORDS = {
+    "design_unmatched": "groupe de comparaison non apparié",
+    "design_matched": "groupe de comparaison apparié",
+    "design_well_matched": "groupe de comparaison bien apparié",
+    "design_pre_post": "pas de groupe de comparaison",
+    "baseline_adjustment_required": "écart initial à ajuster",
+    "baseline_not_satisfied": "équivalence initiale non établie",
+    "group_in_a_single_site_confounded": "un groupe dans un seul établissement",
+}
+
+
+def reason_words(flag: str) -> str:
+    """French words for the reasons that lowered the security score (flag codes)."""
+    words = []
+    for code in filter(None, str(flag or "").split(";")):
+        if code.startswith("mdes_"):
+            words.append(f"effet minimal détectable {fmt_number(float(code[5:]))}")
+        elif code.startswith("attrition_") and code.endswith("%"):
+            words.append(f"attrition {code[10:-1]}\u00a0%")
+        else:
+            words.append(REASON_WORDS.get(code, code.replace("_", " ")))
+    return ", ".join(words)
+
+
 def headline_table(table: pd.DataFrame, labels: Labels,
                    programmes: Sequence[str]) -> pd.DataFrame:
     """One row per programme × primary outcome (rows flagged ``primary``)."""
@@ -51,6 +75,6 @@ def headline_table(table: pd.DataFrame, labels: Labels,
                 "Standards WWC": MISSING if wwc is None else
                 WWC_WORDS.get(wwc["method"], wwc["method"]),
                 "Sécurité (0–5)": MISSING if sec is None else
-                f"{fmt_int(sec['estimate'])} ({(sec['flag'] or '').replace(';', ', ')})",
+                f"{fmt_int(sec['estimate'])} ({reason_words(sec['flag'])})",
             })
     return pd.DataFrame(rows)
