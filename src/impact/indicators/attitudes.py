@@ -14,7 +14,9 @@ Estimands, for the programme's participants between the baseline wave and the po
   intercept per site (:mod:`impact.stats.mixed`, the model of statsmodels' ``MixedLM`` with
   ``groups=site`` and a variance component ``C(respondent_id)``, fitted in linear time);
   with one site only, the respondent is the group. The wave coefficient
-  is the model-based change; a second model adds ``wave × audience`` and its Wald test;
+  is the model-based change; the same model with a random slope of the change per site
+  (``lmm_change_site_slope``, :func:`impact.stats.mixed.fit_site_slope_reml`); a second model
+  adds ``wave × audience`` and its Wald test;
 * an ordinal (proportional-odds, logit) model for the single items named in config, on the
   participants only: odds ratio of a higher answer at post, SEs clustered by respondent; with a
   comparison group also the group × wave interaction (the ordinal difference-in-differences);
@@ -398,6 +400,7 @@ def mixed_model_rows(panel, codebook, settings, pre, post, head) -> list[dict]:
                          n=fit.n_respondents, estimate=fit.params["post"], ci_low=low,
                          ci_high=high, statistic=z, p_value=p, unit="points",
                          method=_lmm_method(fit), flag=_lmm_flag(fit)))
+        rows += _site_slope_row(data, scale, terms, settings, head)
         if data["audience"].nunique() > 1:
             full = _mixedlm(f"{scale} ~ post * C(audience){terms}", data)
             if full is not None:
@@ -408,6 +411,30 @@ def mixed_model_rows(panel, codebook, settings, pre, post, head) -> list[dict]:
                                  df=float(len(names)), p_value=p, unit="",
                                  method=_lmm_method(full) + "_wald", flag=_lmm_flag(full)))
     return rows
+
+
+def _site_slope_row(data, scale, terms, settings, head) -> list[dict]:
+    """The same model with a random slope of the change per site (schools may differ in how
+    much their pupils change): :func:`impact.stats.mixed.fit_site_slope_reml`."""
+    import statsmodels.formula.api as smf
+
+    from impact.stats.mixed import fit_site_slope_reml
+
+    if data["site"].nunique() < 3:
+        return []
+    design = smf.ols(f"{scale} ~ post{terms}", data)
+    exog = pd.DataFrame(design.exog, columns=design.exog_names)
+    try:
+        fit = fit_site_slope_reml(design.endog, exog, data["respondent_id"].to_numpy(),
+                                  data["site"].to_numpy(), "post")
+    except np.linalg.LinAlgError:
+        return []
+    low, high = fit.conf_int(alpha=settings.alpha).loc["post"]
+    z, p = fit.z_test("post")
+    return [dict(head, measure=scale, indicator="lmm_change_site_slope", subgroup="all",
+                 n=fit.n_respondents, estimate=fit.params["post"], ci_low=low, ci_high=high,
+                 statistic=z, p_value=p, unit="points",
+                 method="mixedlm_reml_site_random_slope_respondent", flag=_lmm_flag(fit))]
 
 
 def _lmm_method(fit) -> str:

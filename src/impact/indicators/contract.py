@@ -167,6 +167,8 @@ INDICATORS = {
     "ipw_mean_change": "Mean change weighted by inverse probability of retention "
                        "(attrition sensitivity analysis).",
     "lmm_change": "Change estimated by a linear mixed model on every answer.",
+    "lmm_change_site_slope": "Change from the mixed model with a random slope of the change per "
+                             "site (schools differ in their change).",
     "lmm_interaction": "Wald test of the wave x audience interaction in the mixed model.",
     "ordinal_odds_ratio": "Odds ratio of a higher answer at post, participants only "
                           "(proportional-odds model).",
