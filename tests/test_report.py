@@ -327,3 +327,13 @@ def test_headline_reasons_in_french_words():
     text = reason_words("design_unmatched;mdes_0.20;attrition_23%;baseline_adjustment_required")
     assert text == ("groupe de comparaison non apparié, effet minimal détectable 0,20, "
                     "attrition 23\u00a0%, écart initial à ajuster")
+
+
+def test_headline_table_without_any_headline_row(labels):
+    # a programme too small for a headline (the atelier test programme): an empty table
+    from impact.indicators import contract
+    from impact.report.tables.headline import headline_table
+
+    table = contract.tidy([dict(programme="cordee", measure="image", indicator="mean",
+                                subgroup="all", estimate=2.5)])
+    assert headline_table(table, labels, ["cordee"]).empty

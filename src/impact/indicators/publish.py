@@ -38,8 +38,8 @@ def adjust(frame: pd.DataFrame, method: str, family: str) -> pd.DataFrame:
     ``<method>:<family>:primary``).
     """
     out = frame.copy()
-    primary = (out["indicator"] == "headline") & out["flag"].str.split(";").map(
-        lambda f: "primary" in f)
+    primary = (out["indicator"] == "headline") & out["flag"].str.contains(
+        r"(?:^|;)primary(?:;|$)", regex=True).astype(bool)
     member = (out["indicator"].isin(list(FAMILIES)) | primary) & (out["subgroup"] == "all") \
         & out["p_value"].notna()
     keys = out["indicator"].map(FAMILIES).where(~primary, "primary_headline")

@@ -17,6 +17,7 @@ ESTIMAND_WORDS = {
     "ancova_cr2_site": "impact ajusté sur le score initial",
     "before_after_cr2_site": "évolution avant/après (sans groupe de comparaison)",
 }
+PRIMARY = r"(?:^|;)primary(?:;|$)"
 WWC_WORDS = {
     "wwc_v5_meets_without_reservations": "satisfait les standards WWC sans réserve",
     "wwc_v5_meets_with_reservations": "satisfait les standards WWC avec réserves",
@@ -52,7 +53,7 @@ def headline_table(table: pd.DataFrame, labels: Labels,
                    programmes: Sequence[str]) -> pd.DataFrame:
     """One row per programme × primary outcome (rows flagged ``primary``)."""
     heads = select(table, indicator="headline", subgroup="all")
-    heads = heads[heads["flag"].str.split(";").map(lambda f: "primary" in f)]
+    heads = heads[heads["flag"].str.contains(PRIMARY, regex=True).astype(bool)]
     rows = []
     for programme in programmes:
         for _, h in heads[heads["programme"] == programme].iterrows():
