@@ -181,6 +181,47 @@ def test_planted_effects_are_recovered(example_run):
     assert len(rates) == 8 and rates["covered"].all()
 
 
+def _published(example_run) -> pd.DataFrame:
+    return contract.read_csv(example_run / "results/indicators/pooled.csv")
+
+
+def test_every_programme_has_its_headline_rating_and_pomp_rows(example_run):
+    table = _published(example_run)
+    books = {p: yaml.safe_load((example_run / "surveys" / p / "codebook.yaml").read_text())
+             for p in ("cordee", "semaines_apprenantes", "industrie_transition")}
+    for programme, book in books.items():
+        mine = table[(table["programme"] == programme) & (table["subgroup"] == "all")]
+        for outcome in book["design"]["primary_outcomes"]:
+            at = mine[mine["measure"] == outcome]
+            for indicator in ("headline", "headline_es", "evidence_wwc", "evidence_security"):
+                assert (at["indicator"] == indicator).sum() == 1, (programme, outcome,
+                                                                   indicator)
+            head = at[at["indicator"] == "headline"].iloc[0]
+            assert "primary" in head["flag"].split(";")
+            assert head[["estimate", "ci_low", "ci_high", "effect_size"]].notna().all()
+            if book["design"]["type"] == "pre_post":
+                assert "not_causal" in head["flag"]
+            else:
+                assert head["method"] in ("did_cr2_site", "ancova_cr2_site")
+                eq = at[at["indicator"] == "baseline_equivalence"].iloc[0]
+                assert eq["method"] == "wwc_hedges_g_analytic_sample"
+                assert eq["n"] == head["n"]  # the analytic sample
+        # issue 15: POMP change rows promised by the contract, one per scale
+        pomp = mine[mine["indicator"] == "mean_change_pomp"]
+        assert set(pomp["measure"]) == set(book["scales"]), programme
+
+
+def test_no_published_effect_size_lacks_a_ci_bound(example_run):
+    # every standardised effect of a change or an impact (d_z, g_av, WWC g, Cox index) comes
+    # with both CI bounds; the stayers-vs-leavers balance diagnostics (std_diff) are descriptive
+    table = _published(example_run)
+    shown = table[~table["suppressed"] & table["effect_size"].notna()
+                  & table["es_type"].isin(["d_z", "g_av", "g", "cox"])]
+    assert len(shown) > 100
+    bad = shown[shown[["ci_low", "ci_high"]].isna().any(axis=1)]
+    assert bad.empty, bad[["programme", "measure", "indicator", "subgroup", "subgroup_value"]]
+
+
 def test_insertion_bounds_bracket_every_observed_rate(example_run):
     """Worst case (every non-respondent failed) <= observed rate <= best case, in every cell."""
     table = pd.read_csv(example_run / "results/indicators/pooled.csv",

@@ -131,17 +131,48 @@ def test_holm_within_each_programme_family():
     assert campaign["p_adjusted"].max() == pytest.approx(min(1, 0.20 * 2))  # family of 8
 
 
-def test_pooled_inverse_variance_by_hand():
+def test_primary_headlines_form_their_own_confirmatory_family():
+    frame = contract.tidy(
+        [dict(programme="a", measure=m, indicator="headline", subgroup="all", p_value=v,
+              flag=f)
+         for m, v, f in (("w", 0.01, "primary;design=pre_post"), ("x", 0.04, "primary"),
+                         ("y", 0.001, "exploratory"))])
+    out = adjust(frame, "holm", "programme").set_index("measure")
+    # Holm by hand on the two primary outcomes: 0.01·2 = 0.02, max(0.02, 0.04·1) = 0.04
+    assert out.loc[["w", "x"], "p_adjusted"].tolist() == pytest.approx([0.02, 0.04])
+    assert out.loc["w", "adjustment"] == "holm:programme:primary"
+    assert np.isnan(out.loc["y", "p_adjusted"])  # exploratory: not adjusted
+
+
+def _pooled_input(estimates, ses):
     z = stats.norm.ppf(0.975)
-    rows = [dict(programme=p, measure="image", indicator="mean_change_pomp", subgroup="all",
-                 n=n, estimate=e, ci_low=e - z * se, ci_high=e + z * se, unit="pomp")
-            for p, n, e, se in (("a", 100, 10.0, 2.0), ("b", 50, 4.0, 4.0))]
-    pooled = pooled_rows(contract.tidy(rows), 0.05)[0]
-    w = np.array([1 / 4, 1 / 16])
-    assert pooled["estimate"] == pytest.approx((w * [10, 4]).sum() / w.sum())
-    assert pooled["ci_high"] - pooled["estimate"] == pytest.approx(z / np.sqrt(w.sum()))
-    q = (w * (np.array([10, 4]) - pooled["estimate"]) ** 2).sum()
-    assert pooled["statistic"] == pytest.approx(q)
+    return contract.tidy([
+        dict(programme=p, measure="image", indicator="mean_change_pomp", subgroup="all", n=n,
+             estimate=e, ci_low=e - z * se, ci_high=e + z * se, unit="pomp")
+        for p, n, e, se in zip("abcd", (100, 50, 80, 60), estimates, ses, strict=False)])
+
+
+def test_pooled_random_effects_against_statsmodels():
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    est, se = np.array([10.0, 4.0, 7.0]), np.array([2.0, 4.0, 3.0])
+    rows = {r["indicator"]: r for r in pooled_rows(_pooled_input(est, se), 0.05)}
+    ref = combine_effects(est, se**2, method_re="dl")  # second library
+    assert rows["mean_change_pomp"]["estimate"] == pytest.approx(ref.mean_effect_re)
+    assert rows["mean_change_pomp"]["statistic"] == pytest.approx(ref.q)
+    assert rows["pooled_i2"]["estimate"] == pytest.approx(ref.i2)
+    assert rows["pooled_tau2"]["estimate"] == pytest.approx(ref.tau2)
+    assert "pooled_range" not in rows
+
+
+def test_heterogeneous_programmes_give_a_range_not_a_pooled_headline():
+    est, se = np.array([10.0, 2.0]), np.array([1.0, 1.0])  # Q = 32, I² = 0.97
+    rows = {r["indicator"]: r for r in pooled_rows(_pooled_input(est, se), 0.05, 0.5)}
+    head = rows["mean_change_pomp"]
+    assert np.isnan(head["estimate"]) and np.isnan(head["ci_low"])
+    assert head["flag"].startswith("heterogeneous")
+    assert (rows["pooled_range"]["ci_low"], rows["pooled_range"]["ci_high"]) == (2.0, 10.0)
+    assert rows["pooled_i2"]["estimate"] == pytest.approx(1 - 1 / 32)
 
 
 def test_paired_frame_keeps_only_respondents_with_both_waves():

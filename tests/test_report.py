@@ -348,3 +348,21 @@ def test_overflow_detector_finds_a_table_wider_than_the_page():
     narrow = "<html><body><table><tr><td>ok</td></tr></table></body></html>"
     assert overflowing_boxes(weasyprint.HTML(string=wide).render())[0][:2] == (1, "table")
     assert overflowing_boxes(weasyprint.HTML(string=narrow).render()) == []
+
+
+def test_headline_reasons_in_french_words():
+    from impact.report.tables.headline import reason_words
+
+    text = reason_words("design_unmatched;mdes_0.20;attrition_23%;baseline_adjustment_required")
+    assert text == ("groupe de comparaison non apparié, effet minimal détectable 0,20, "
+                    "attrition 23\u00a0%, écart initial à ajuster")
+
+
+def test_headline_table_without_any_headline_row(labels):
+    # a programme too small for a headline (the atelier test programme): an empty table
+    from impact.indicators import contract
+    from impact.report.tables.headline import headline_table
+
+    table = contract.tidy([dict(programme="cordee", measure="image", indicator="mean",
+                                subgroup="all", estimate=2.5)])
+    assert headline_table(table, labels, ["cordee"]).empty

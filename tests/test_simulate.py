@@ -75,9 +75,14 @@ def test_truth_rows_agree_with_mess_counts(programme):
 
 def test_planted_effects_are_on_record():
     truth = json.loads((SURVEYS / "cordee" / "ground_truth.json").read_text())
-    assert truth["planted"]["effects"]["knowledge"] == 0.5
+    # the planted DiD (effects) is distinct from the secular change of the comparison group
+    assert truth["planted"]["effects"]["knowledge"] == 0.25
+    assert truth["planted"]["secular_change"]["knowledge"] == 0.30
+    assert truth["planted"]["site_effect_sd"] > 0 and truth["planted"]["site_change_sd"] > 0
     expected = truth["expected"]["scales"]["knowledge"]
     assert expected["participant"]["change"] > expected["comparison"]["change"] > 0
+    assert expected["did"] == pytest.approx(expected["participant"]["change"]
+                                            - expected["comparison"]["change"], abs=1e-3)
     assert truth["expected"]["scales"]["stereotypes"]["participant"]["change"] < 0
 
 

@@ -236,3 +236,63 @@ def test_magnitude_label_cohen_benchmarks(es, es_type, label):
 def test_magnitude_label_unknown_type():
     with pytest.raises(ValueError):
         magnitude_label(0.3, "odds_ratio")
+
+
+# ------------------------------------------------------------------ defects of issue 15
+
+
+def _nct_cdf_by_quadrature(t: float, df: int, lam: float) -> float:
+    """P(T ≤ t) for T = (Z + λ)/√(V/df), Z ~ N(0,1), V ~ χ²_df, by numerical integration
+    over V: E_V[Φ(t·√(V/df) − λ)] — computed without scipy's nct."""
+    from scipy import integrate
+
+    def integrand(v: float) -> float:
+        return stats.norm.cdf(t * np.sqrt(v / df) - lam) * stats.chi2.pdf(v, df)
+
+    lo, hi = stats.chi2.ppf([1e-12, 1 - 1e-12], df)
+    return integrate.quad(integrand, lo, hi, limit=400, epsabs=1e-11, epsrel=1e-10)[0]
+
+
+@pytest.mark.parametrize("n", [2, 5, 30, 100, 300, 1000, 5000])
+def test_dz_ci_has_both_bounds_over_a_grid_of_n_and_t(n):
+    # the earlier bracket search wandered where nct.cdf returns NaN: blank bounds from n = 30
+    for t in np.linspace(-40, 40, 81):
+        low, high = dz_ci(t / np.sqrt(n), n)
+        assert np.isfinite(low) and np.isfinite(high), (n, t)
+        assert low < t / np.sqrt(n) < high
+
+
+@pytest.mark.parametrize(("n", "t"), [(30, -27.5), (30, 31.5), (100, 12.0), (1000, -8.0),
+                                      (5000, 3.0), (5, 2.0)])
+def test_dz_ci_bounds_solve_the_defining_equation_by_quadrature(n, t):
+    # independent of scipy's nct: the limits are the noncentralities where P(T ≤ t) = 0.975
+    # and 0.025 (Cumming & Finch 2001)
+    low, high = dz_ci(t / np.sqrt(n), n)
+    assert _nct_cdf_by_quadrature(t, n - 1, low * np.sqrt(n)) == pytest.approx(0.975, abs=1e-6)
+    assert _nct_cdf_by_quadrature(t, n - 1, high * np.sqrt(n)) == pytest.approx(0.025, abs=1e-6)
+
+
+@pytest.mark.parametrize("b", [13, 20, 50])
+def test_mcnemar_equal_discordant_counts_give_zero_statistic(b):
+    # closed form: X² = max(|b − c| − 1, 0)² / (b + c) = 0 and p = 1 when b = c
+    pre, post = _binary_pairs(30, b, b, 30)
+    res = mcnemar_change(pre, post)
+    assert res.method == "mcnemar_chi2_continuity"
+    assert res.statistic == 0.0 and res.p_value == 1.0
+
+
+def test_mcnemar_one_apart_is_also_zero():
+    pre, post = _binary_pairs(30, 14, 15, 30)  # |b − c| − 1 = 0
+    res = mcnemar_change(pre, post)
+    assert res.statistic == 0.0 and res.p_value == 1.0
+
+
+def test_hedges_j_of_g_av_is_lakens_choice_df_2n_minus_2():
+    # Lakens (2013) corrects d_av with 1 − 3/(4(n₁+n₂) − 9), n₁ = n₂ = n, i.e. df = 2n − 2:
+    # his published g_av = 1.08 for d_av = 1.13, n = 10 (df = n − 1 would give 1.03)
+    from impact.stats.effects import hedges_j_gav
+
+    assert hedges_j_gav(10) == pytest.approx(1 - 3 / (4 * 20 - 9))
+    res = paired_change(MOVIE_2, MOVIE_1)
+    assert round(res.g_av, 2) == 1.08
+    assert round(res.d_av * (1 - 3 / (4 * 9 - 1)), 2) == 1.03

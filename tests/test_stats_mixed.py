@@ -185,3 +185,37 @@ def test_flat_likelihood_is_finished_by_the_gradient_free_restart(seed, monkeypa
     grid = np.r_[0.0, np.geomspace(1e-4, 4.0, 12)]
     best = max(dense_reml(data, g_r, g_s) for g_r in grid for g_s in grid)
     assert reached >= best - 1e-9
+
+
+def test_site_random_slope_for_change_matches_statsmodels():
+    # y = 2 + u0_s + v_r + (0.3 + u1_s)·post + e: schools differ in their change
+    from impact.stats.mixed import fit_site_slope_reml
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for s in range(8):
+        u0, u1 = rng.normal(0, 0.4), rng.normal(0, 0.25)
+        for r in range(25):
+            v = rng.normal(0, 0.6)
+            for post in (0.0, 1.0):
+                if post and rng.random() < 0.15:
+                    continue
+                rows.append(dict(site=f"s{s}", rid=f"s{s}r{r}", post=post,
+                                 y=2 + u0 + v + (0.3 + u1) * post + rng.normal(0, 0.5)))
+    data = pd.DataFrame(rows)
+    exog = pd.DataFrame({"Intercept": 1.0, "post": data["post"]})
+    ours = fit_site_slope_reml(data["y"].to_numpy(), exog, data["rid"].to_numpy(),
+                               data["site"].to_numpy(), "post")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = smf.mixedlm("y ~ post", data, groups="site", re_formula="1 + post",
+                          vc_formula={"r": "0 + C(rid)"}).fit(reml=True, method=["lbfgs"])
+    assert ours.converged
+    assert ours.params["post"] == pytest.approx(ref.params["post"], abs=1e-5)
+    assert ours.bse["post"] == pytest.approx(ref.bse["post"], rel=1e-3)
+    assert ours.scale == pytest.approx(ref.scale, rel=1e-3)
+    assert ours.site_var == pytest.approx(ref.cov_re.iloc[0, 0], rel=1e-2)  # absolute units
+    # the slope makes the change's SE account for schools: larger than without it
+    plain = fit_nested_reml(data["y"].to_numpy(), exog, data["rid"].to_numpy(),
+                            data["site"].to_numpy())
+    assert ours.bse["post"] > plain.bse["post"]

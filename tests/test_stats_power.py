@@ -34,7 +34,7 @@ def test_paired_mde_by_hand():
 
 def test_multiplier_tends_to_published_2_8():
     # Bloom (1995): for a two-tailed test at 0.05 with 80 % power, M ≈ 2.80 for large df
-    res = minimum_detectable_effect(1, 100_000, 0.0, design="two_group")
+    res = minimum_detectable_effect(100_000, 1, 0.0, design="two_group")
     assert res.multiplier == pytest.approx(2.80, abs=0.005)
 
 
@@ -92,3 +92,21 @@ def test_icc_clipped_at_zero_and_degenerate():
     # identical cluster means: MSB = 0 < MSW → negative estimate, clipped
     assert icc_oneway([1, 2, 1, 2, 1, 2], [0, 0, 1, 1, 2, 2]) == 0.0
     assert np.isnan(icc_oneway([1, 2, 3], ["a", "a", "a"]))
+
+
+def test_icc_clipped_at_zero_keeps_cluster_degrees_of_freedom():
+    # issue 15: with ICC = 0 the df stayed N − 1 (≈ 10 % too optimistic with 10 sites)
+    res = minimum_detectable_effect(10, 30, 0.0, paired_r=0.5)
+    m = stats.t.ppf(0.975, 9) + stats.t.ppf(0.8, 9)
+    assert res.df == 9
+    assert res.mde == pytest.approx(m * np.sqrt(2 * 0.5 * 1.0 / 300), rel=1e-12)
+
+
+def test_did_mde_closed_form():
+    # P = 0.75 participants, J = 10 sites of 40, ICC 0.05, r = 0.6, attrition 0.25:
+    # m = 30, N = 300, DEFF = 1 + 29·0.05; MDES = M·√(2(1−r)·DEFF/(P(1−P)N)), df = J − 1
+    res = minimum_detectable_effect(10, 40, 0.05, 0.25, paired_r=0.6, design="did",
+                                    treated_share=0.75)
+    m = stats.t.ppf(0.975, 9) + stats.t.ppf(0.8, 9)
+    deff = 1 + 29 * 0.05
+    assert res.mde == pytest.approx(m * np.sqrt(2 * 0.4 * deff / (0.75 * 0.25 * 300)))

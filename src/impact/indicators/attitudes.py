@@ -14,13 +14,17 @@ Estimands, for the programme's participants between the baseline wave and the po
   intercept per site (:mod:`impact.stats.mixed`, the model of statsmodels' ``MixedLM`` with
   ``groups=site`` and a variance component ``C(respondent_id)``, fitted in linear time);
   with one site only, the respondent is the group. The wave coefficient
-  is the model-based change; a second model adds ``wave × audience`` and its Wald test;
-* an ordinal (proportional-odds, logit) model for the single items named in config: odds ratio
-  of a higher answer at post, SEs clustered by respondent;
+  is the model-based change; the same model with a random slope of the change per site
+  (``lmm_change_site_slope``, :func:`impact.stats.mixed.fit_site_slope_reml`); a second model
+  adds ``wave × audience`` and its Wald test;
+* an ordinal (proportional-odds, logit) model for the single items named in config, on the
+  participants only: odds ratio of a higher answer at post, SEs clustered by respondent; with a
+  comparison group also the group × wave interaction (the ordinal difference-in-differences);
 * the inverse-probability-weighted mean change (weights from the attrition model);
-* the comparison group, where there is one: its own change, the difference-in-differences on
-  complete pairs (``Δ ~ group``, OLS with cluster-robust SEs by site, t on G − 1 df) and baseline
-  equivalence (Hedges' g, WWC classes);
+* the comparison group, where there is one: its own change (the estimand the design
+  supports — difference-in-differences, covariate-adjusted impact, before/after change — with
+  clustered inference, baseline equivalence on the analytic sample and the evidence rating are
+  built by :mod:`impact.indicators.estimands`);
 * heterogeneity: change in each subgroup cell and the interaction test (``Δ ~ C(subgroup)``,
   F test);
 * planning: the minimum detectable effect for the next campaign (Bloom 2006) given the
@@ -39,11 +43,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from impact.indicators.estimands import EstimandSettings, design_rows
 from impact.stats.effects import cell_changes, mcnemar_change, paired_change
 from impact.stats.power import icc_oneway, minimum_detectable_effect
 from impact.stats.rates import wilson_ci
 from impact.stats.reliability import cronbach_alpha, mcdonald_omega
-from impact.stats.wwc import baseline_equivalence, hedges_g_two_groups
 from impact.survey.codebook import Codebook
 from impact.survey.instrument import Instrument
 from impact.survey.scales import flipped_items
@@ -59,6 +63,8 @@ class AnalysisSettings:
     ordinal_items: tuple[str, ...]
     subgroups: tuple[str, ...]
     power: float
+    icc_prior: float = 0.10
+    icc_min_clusters: int = 20
 
     @classmethod
     def from_config(cls, config: dict) -> AnalysisSettings:
@@ -66,7 +72,8 @@ class AnalysisSettings:
         return cls(alpha=a["alpha"], reliability_threshold=a["reliability_threshold"],
                    covariates=tuple(a["covariates"]), ordinal_items=tuple(a.get(
                        "ordinal_items", [])), subgroups=tuple(a["subgroups"]),
-                   power=a["power"])
+                   power=a["power"], icc_prior=a.get("icc_prior", 0.10),
+                   icc_min_clusters=a.get("icc_min_clusters", 20))
 
 
 def attitude_indicators(panel: pd.DataFrame, codebook: Codebook, instrument: Instrument,
@@ -83,7 +90,8 @@ def attitude_indicators(panel: pd.DataFrame, codebook: Codebook, instrument: Ins
     if post is None:
         return rows
     change = dict(base, wave_from=pre, wave_to=post)
-    pairs = paired_frame(panel, pre, post, measures(codebook, instrument))
+    pomp = [f"{s}_pomp" for s in codebook.scales if f"{s}_pomp" in panel]
+    pairs = paired_frame(panel, pre, post, measures(codebook, instrument) + pomp)
     participants = pairs[pairs["group"].fillna("participant") == "participant"]
     for measure in measures(codebook, instrument):
         rows += change_rows(participants, measure, settings, change)
@@ -94,7 +102,12 @@ def attitude_indicators(panel: pd.DataFrame, codebook: Codebook, instrument: Ins
     rows += ordinal_rows(panel, settings, pre, post, change)
     if codebook.comparison_group and (pairs["group"] == "comparison").any():
         rows += comparison_rows(panel, pairs, codebook, instrument, settings, change)
-    rows += mde_rows(panel, participants, codebook, settings, pre, change)
+    rows += mde_rows(panel, participants, codebook, settings, pre, change, pairs)
+    rows += design_rows(panel, pairs, codebook, measures(codebook, instrument),
+                        EstimandSettings(alpha=settings.alpha, power=settings.power,
+                                         icc_prior=settings.icc_prior,
+                                         icc_min_clusters=settings.icc_min_clusters), change,
+                        positive=instrument.positive_intention)
     return rows
 
 
@@ -119,8 +132,10 @@ def paired_frame(panel: pd.DataFrame, pre: str, post: str, cols: list[str]) -> p
     keep = ["respondent_id"] + [c for c in cols + ["intention"] if c in panel]
     first = panel[panel["wave"] == pre][keep + [c for c in ("group", "gender", "audience",
                                                             "site") if c in panel]]
-    second = panel[panel["wave"] == post][keep]
+    second = panel[panel["wave"] == post][keep + [c for c in ("link",) if c in panel]]
     pairs = first.merge(second, on="respondent_id", suffixes=("_pre", "_post"))
+    if "link" in pairs:
+        pairs = pairs.rename(columns={"link": "link_post"})
     weights = [c for c in panel.columns if c.startswith("ipw_")]
     if weights:
         w = panel[panel["wave"] == pre].set_index("respondent_id")[weights]
@@ -385,6 +400,7 @@ def mixed_model_rows(panel, codebook, settings, pre, post, head) -> list[dict]:
                          n=fit.n_respondents, estimate=fit.params["post"], ci_low=low,
                          ci_high=high, statistic=z, p_value=p, unit="points",
                          method=_lmm_method(fit), flag=_lmm_flag(fit)))
+        rows += _site_slope_row(data, scale, terms, settings, head)
         if data["audience"].nunique() > 1:
             full = _mixedlm(f"{scale} ~ post * C(audience){terms}", data)
             if full is not None:
@@ -395,6 +411,30 @@ def mixed_model_rows(panel, codebook, settings, pre, post, head) -> list[dict]:
                                  df=float(len(names)), p_value=p, unit="",
                                  method=_lmm_method(full) + "_wald", flag=_lmm_flag(full)))
     return rows
+
+
+def _site_slope_row(data, scale, terms, settings, head) -> list[dict]:
+    """The same model with a random slope of the change per site (schools may differ in how
+    much their pupils change): :func:`impact.stats.mixed.fit_site_slope_reml`."""
+    import statsmodels.formula.api as smf
+
+    from impact.stats.mixed import fit_site_slope_reml
+
+    if data["site"].nunique() < 3:
+        return []
+    design = smf.ols(f"{scale} ~ post{terms}", data)
+    exog = pd.DataFrame(design.exog, columns=design.exog_names)
+    try:
+        fit = fit_site_slope_reml(design.endog, exog, data["respondent_id"].to_numpy(),
+                                  data["site"].to_numpy(), "post")
+    except np.linalg.LinAlgError:
+        return []
+    low, high = fit.conf_int(alpha=settings.alpha).loc["post"]
+    z, p = fit.z_test("post")
+    return [dict(head, measure=scale, indicator="lmm_change_site_slope", subgroup="all",
+                 n=fit.n_respondents, estimate=fit.params["post"], ci_low=low, ci_high=high,
+                 statistic=z, p_value=p, unit="points",
+                 method="mixedlm_reml_site_random_slope_respondent", flag=_lmm_flag(fit))]
 
 
 def _lmm_method(fit) -> str:
@@ -425,87 +465,95 @@ def _mixedlm(formula: str, data: pd.DataFrame):
 
 
 def ordinal_rows(panel, settings, pre, post, head) -> list[dict]:
-    """Proportional-odds model of single Likert items (post vs pre), clustered SEs."""
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
+    """Proportional-odds (logit) model of single Likert items, SEs clustered by respondent.
 
+    On the participants only (every answer at the two waves): ``logit P(Y ≤ k) = α_k −
+    β·post``, the odds ratio exp(β) of a higher answer at post. With a comparison group, the
+    ordinal difference-in-differences on both groups: ``α_k − (β₁·post + β₂·participant +
+    β₃·post×participant)``, exp(β₃) published as ``ordinal_did_odds_ratio``.
+    """
+    groups = panel["group"].fillna("participant") if "group" in panel else \
+        pd.Series("participant", index=panel.index)
     rows = []
     for item in settings.ordinal_items:
         if item not in panel:
             continue
-        data = panel.loc[panel["wave"].isin([pre, post]), ["respondent_id", "wave", item]]
-        data = data.dropna()
-        if data["respondent_id"].nunique() < MIN_MODEL_RESPONDENTS or data[item].nunique() < 3:
-            continue
-        answer = pd.Categorical(data[item].astype(int), ordered=True)
-        exog = pd.DataFrame({"post": (data["wave"] == post).astype(float).to_numpy()})
-        groups = pd.factorize(data["respondent_id"])[0]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit = OrderedModel(answer, exog, distr="logit").fit(
-                method="bfgs", disp=False, cov_type="cluster", cov_kwds={"groups": groups})
-        coef, se = float(fit.params["post"]), float(fit.bse["post"])
-        from scipy import stats
-
-        z = stats.norm.ppf(1 - settings.alpha / 2)
-        rows.append(dict(head, measure=item, indicator="ordinal_odds_ratio", subgroup="all",
-                         n=int(data["respondent_id"].nunique()), estimate=np.exp(coef),
-                         ci_low=np.exp(coef - z * se), ci_high=np.exp(coef + z * se),
-                         effect_size=np.exp(coef), es_type="odds_ratio",
-                         statistic=coef / se, p_value=float(fit.pvalues["post"]),
-                         unit="odds_ratio", method="ordered_logit_cluster_respondent"))
+        keep = panel["wave"].isin([pre, post]) & panel[item].notna()
+        data = pd.DataFrame({"respondent_id": panel.loc[keep, "respondent_id"],
+                             "post": (panel.loc[keep, "wave"] == post).astype(float),
+                             "participant": (groups[keep] == "participant").astype(float),
+                             "answer": panel.loc[keep, item].astype(int)})
+        part = data[data["participant"] == 1]
+        rows += _ordinal_fit(part, ["post"], "post", item, "ordinal_odds_ratio",
+                             "ordered_logit_participants_cluster_respondent", settings, head)
+        if data["participant"].nunique() == 2:
+            data["post_x_participant"] = data["post"] * data["participant"]
+            rows += _ordinal_fit(data, ["post", "participant", "post_x_participant"],
+                                 "post_x_participant", item, "ordinal_did_odds_ratio",
+                                 "ordered_logit_group_x_wave_cluster_respondent", settings,
+                                 head)
     return rows
 
 
-def comparison_rows(panel, pairs, codebook, instrument, settings, head) -> list[dict]:
-    """Comparison group change, difference-in-differences and baseline equivalence."""
-    import statsmodels.formula.api as smf
+def _ordinal_fit(data, terms, term, item, indicator, method, settings, head) -> list[dict]:
+    from scipy import stats
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+    if data["respondent_id"].nunique() < MIN_MODEL_RESPONDENTS or data["answer"].nunique() < 3:
+        return []
+    answer = pd.Categorical(data["answer"], ordered=True)
+    exog = data[terms].reset_index(drop=True)
+    groups = pd.factorize(data["respondent_id"])[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = OrderedModel(answer, exog, distr="logit").fit(
+            method="bfgs", disp=False, cov_type="cluster", cov_kwds={"groups": groups})
+    coef, se = float(fit.params[term]), float(fit.bse[term])
+    z = stats.norm.ppf(1 - settings.alpha / 2)
+    return [dict(head, measure=item, indicator=indicator, subgroup="all",
+                 n=int(data["respondent_id"].nunique()), estimate=np.exp(coef),
+                 ci_low=np.exp(coef - z * se), ci_high=np.exp(coef + z * se),
+                 effect_size=np.exp(coef), es_type="odds_ratio", statistic=coef / se,
+                 p_value=float(fit.pvalues[term]), unit="odds_ratio", method=method)]
+
+
+def comparison_rows(panel, pairs, codebook, instrument, settings, head) -> list[dict]:
+    """The comparison group's own change (the DiD, the adjusted impact and baseline
+    equivalence on the analytic sample are in :mod:`impact.indicators.estimands`)."""
     rows = []
     comparison = pairs[pairs["group"] == "comparison"]
     for measure in measures(codebook, instrument):
         rows += [r for r in change_rows(comparison, measure, settings, head,
                                         ("group", "comparison"))
                  if r["indicator"] in ("mean_change", "g_av", "pair_mean")]
-    baseline = panel[panel["wave"] == head["wave_from"]]
-    for scale in codebook.scales:
-        data = pairs.assign(delta=pairs[f"{scale}_post"].astype(float)
-                            - pairs[f"{scale}_pre"].astype(float))
-        data = data[["delta", "group", "site"]].dropna()
-        if data["group"].nunique() == 2 and len(data) >= MIN_MODEL_RESPONDENTS:
-            data["participant"] = (data["group"] == "participant").astype(float)
-            # few clusters: CR1 with Student's t on G - 1 df (Cameron & Miller 2015);
-            # the normal approximation covered 91 % in simulation, t(G - 1) 97 %
-            fit = smf.ols("delta ~ participant", data).fit(
-                cov_type="cluster", cov_kwds={"groups": pd.factorize(data["site"])[0]},
-                use_t=True)
-            low, high = fit.conf_int(alpha=settings.alpha).loc["participant"]
-            rows.append(dict(head, measure=scale, indicator="did", subgroup="all",
-                             n=len(data), estimate=fit.params["participant"], ci_low=low,
-                             ci_high=high, statistic=fit.tvalues["participant"],
-                             df=data["site"].nunique() - 1,
-                             p_value=fit.pvalues["participant"], unit="points",
-                             method="did_pairs_ols_cluster_site_t"))
-        g = hedges_g_two_groups(baseline.loc[baseline["group"] == "participant", scale],
-                                baseline.loc[baseline["group"] == "comparison", scale],
-                                alpha=settings.alpha)
-        if np.isfinite(g.g):
-            rows.append(dict(head, measure=scale, indicator="baseline_equivalence",
-                             subgroup="all", wave_to="", n=g.n1 + g.n2, estimate=g.g,
-                             ci_low=g.ci_low, ci_high=g.ci_high, effect_size=g.g, es_type="g",
-                             unit="sd", method="wwc_hedges_g",
-                             flag=f"wwc_{baseline_equivalence(g.g)}"))
     return rows
 
 
-def mde_rows(panel, participants, codebook, settings, pre, head) -> list[dict]:
-    """Minimum detectable change for a next campaign of the same size (Bloom 2006)."""
+def mde_rows(panel, participants, codebook, settings, pre, head, pairs=None) -> list[dict]:
+    """Minimum detectable effect for a next campaign of the same design (Bloom 2006).
+
+    Same number of sites J and baseline sample per site, this campaign's attrition, the
+    pre/post correlation of the change; J − 1 degrees of freedom whatever the ICC
+    (:func:`impact.stats.power.minimum_detectable_effect`). The ICC of the change between
+    sites is the estimate when it can be trusted, otherwise (fewer than
+    ``analysis.icc_min_clusters`` sites, or estimated at 0) the programme's ``design.icc`` or
+    ``analysis.icc_prior`` (flag ``icc_prior``; the ICC used is in ``statistic``). With a
+    comparison group the row ``subgroup = all`` is the MDE of the difference-in-differences
+    (``design = did``, this campaign's share of participants) and the before/after MDE is kept
+    as ``subgroup = design``, ``subgroup_value = pre_post``.
+    """
     baseline = panel[panel["wave"] == pre]
-    if "group" in baseline:
-        baseline = baseline[baseline["group"].fillna("participant") == "participant"]
-    n_sites = baseline["site"].nunique()
+    groups = baseline["group"].fillna("participant") if "group" in baseline else \
+        pd.Series("participant", index=baseline.index)
+    base_part = baseline[groups == "participant"]
+    n_sites = base_part["site"].nunique()
     if n_sites < 2 or len(participants) < MIN_MODEL_RESPONDENTS:
         return []
-    attrition = 1 - len(participants) / len(baseline)
+    attrition = min(max(1 - len(participants) / len(base_part), 0.0), 0.95)
+    prior = codebook.design.icc if getattr(codebook, "design", None) is not None and \
+        codebook.design.icc is not None else settings.icc_prior
+    with_comparison = pairs is not None and getattr(codebook, "design", None) is not None \
+        and codebook.design.has_comparison and (groups == "comparison").any()
     rows = []
     for scale in codebook.scales:
         data = participants[[f"{scale}_pre", f"{scale}_post", "site"]].dropna()
@@ -513,12 +561,29 @@ def mde_rows(panel, participants, codebook, settings, pre, head) -> list[dict]:
             continue
         delta = data[f"{scale}_post"] - data[f"{scale}_pre"]
         icc = icc_oneway(delta.to_numpy(), data["site"].to_numpy())
+        trusted = np.isfinite(icc) and icc > 0 and n_sites >= settings.icc_min_clusters
+        used = float(icc) if trusted else float(prior)
+        flag = "icc_estimated" if trusted else "icc_prior"
         r = float(np.corrcoef(data[f"{scale}_pre"], data[f"{scale}_post"])[0, 1])
-        mde = minimum_detectable_effect(n_sites, len(baseline) / n_sites, icc,
-                                        attrition=min(max(attrition, 0.0), 0.95),
-                                        alpha=settings.alpha, power=settings.power,
-                                        paired_r=r, design="paired")
-        rows.append(dict(head, measure=scale, indicator="mde", subgroup="all", n=len(baseline),
-                         estimate=float(mde.mde), unit="sd", df=float(mde.df),
-                         statistic=float(icc), method="bloom_2006_paired_icc_in_statistic"))
+        paired = minimum_detectable_effect(n_sites, len(base_part) / n_sites, used,
+                                           attrition=attrition, alpha=settings.alpha,
+                                           power=settings.power, paired_r=r, design="paired")
+        row = dict(head, measure=scale, indicator="mde", unit="sd", statistic=used)
+        paired_row = dict(row, n=len(base_part), estimate=float(paired.mde),
+                          df=float(paired.df), method="bloom_2006_paired_icc_in_statistic",
+                          flag=flag)
+        if not with_comparison:
+            rows.append(dict(paired_row, subgroup="all"))
+            continue
+        rows.append(dict(paired_row, subgroup="design", subgroup_value="pre_post"))
+        share = len(base_part) / len(baseline)
+        kept = pairs[[f"{scale}_pre", f"{scale}_post"]].notna().all(axis=1).sum()
+        overall = min(max(1 - kept / len(baseline), 0.0), 0.95)
+        did = minimum_detectable_effect(n_sites, len(baseline) / n_sites, used,
+                                        attrition=overall, alpha=settings.alpha,
+                                        power=settings.power, paired_r=r, design="did",
+                                        treated_share=share)
+        rows.append(dict(row, subgroup="all", n=len(baseline), estimate=float(did.mde),
+                         df=float(did.df), method="bloom_2006_did_icc_in_statistic",
+                         flag=flag))
     return rows

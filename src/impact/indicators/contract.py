@@ -38,8 +38,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
                        "(standardised), `proportion`, `percentage_points`, `count`, "
                        "`odds_ratio`, `coefficient`, `ratio`."),
     "effect_size": ("number", "Standardised effect size where meaningful."),
-    "es_type": ("string", "Type of `effect_size`: `d_z`, `g_av`, `rank_biserial`, `g`, "
-                          "`std_diff`, `odds_ratio`."),
+    "es_type": ("string", "Type of `effect_size`: `d_z`, `g_av`, `rank_biserial`, `g` "
+                          "(WWC Hedges' g), `cox` (Cox index), `std_diff`, `odds_ratio`."),
     "statistic": ("number", "Test statistic (t, W, chi², z, F, Wald)."),
     "df": ("number", "Degrees of freedom of the statistic."),
     "p_value": ("number", "Two-sided p-value."),
@@ -178,12 +178,49 @@ INDICATORS = {
     "ipw_mean_change": "Mean change weighted by inverse probability of retention "
                        "(attrition sensitivity analysis).",
     "lmm_change": "Change estimated by a linear mixed model on every answer.",
+    "lmm_change_site_slope": "Change from the mixed model with a random slope of the change per "
+                             "site (schools differ in their change).",
     "lmm_interaction": "Wald test of the wave x audience interaction in the mixed model.",
-    "ordinal_odds_ratio": "Odds ratio of a higher answer at post (proportional-odds model).",
-    "did": "Difference-in-differences: participants' change minus comparison group's change.",
-    "baseline_equivalence": "Hedges' g participants - comparison at baseline (WWC class in "
+    "ordinal_odds_ratio": "Odds ratio of a higher answer at post, participants only "
+                          "(proportional-odds model).",
+    "ordinal_did_odds_ratio": "Group x wave interaction of the proportional-odds model on "
+                              "both groups: the ordinal difference-in-differences.",
+    "did": "Difference-in-differences on complete pairs: participants' change minus the "
+           "comparison group's change (CR2 by site; WWC g in `effect_size`).",
+    "baseline_equivalence": "Hedges' g participants - comparison at baseline on the analytic "
+                            "sample (subgroup `sample`: every baseline respondent) (WWC class in "
                             "`flag`).",
     "mde": "Minimum detectable change (SD units) for a next campaign of the same size.",
+    "headline": "The estimand the design supports, in outcome units, with its clustered CI "
+                "(CR2 by site, Bell-McCaffrey df): difference-in-differences or its "
+                "covariate-adjusted version with a comparison group, the before/after change "
+                "without one (`not_causal`); `primary` or `exploratory` in `flag`.",
+    "headline_es": "The headline as a standardised effect size with its clustered CI: WWC "
+                   "Hedges' g (pooled baseline SD) with a comparison group, g_av without.",
+    "did_binary": "Difference-in-differences of the share answering « oui » (proportion "
+                  "points, CR2 by site; WWC Cox-index DiD in `effect_size`).",
+    "did_binary_es": "WWC difference of Cox indices (post - pre) of the « oui » share, CI "
+                     "linearised from the CR2 CI.",
+    "change_clustered": "Mean change post - pre among complete pairs with a CR2 CI by site "
+                        "(Bell-McCaffrey df): the paired change respecting clustering.",
+    "ancova": "Impact adjusted for the baseline score (post ~ group + pre, CR2 by site).",
+    "icc": "Intraclass correlation of the change between sites (ICC(1), clipped at 0; "
+           "number of sites in `statistic`).",
+    "design_effect": "Kish design effect 1 + (m - 1) ICC (mean site size in `statistic`).",
+    "wwc_clustering_correction": "WWC (Hedges 2007) clustering-corrected t of the two-group "
+                                 "comparison of changes (ICC used in `estimate`).",
+    "evidence_wwc": "WWC rating of the primary outcome: 2 meets standards without "
+                    "reservations, 1 with reservations, 0 does not meet (label in `method`, "
+                    "reasons in `flag`).",
+    "evidence_security": "Security score 0-5 in the manner of the EEF padlocks (components "
+                         "in `method`, ex-post MDES in `statistic`, reasons that lowered it "
+                         "in `flag`).",
+    "pooled_i2": "I2 heterogeneity of the programmes' estimates (Q p-value in `p_value`).",
+    "pooled_tau2": "Between-programme variance tau2 (DerSimonian-Laird).",
+    "pooled_prediction": "Prediction interval of the effect in a new programme (in the CI "
+                         "columns; random effects, t on k - 2 df).",
+    "pooled_range": "Smallest and largest programme estimate (in the CI columns) when "
+                    "heterogeneity forbids a pooled headline.",
     "attrition_overall": "Share of the baseline sample not found at `wave_to`.",
     "attrition_group": "Attrition in one evaluation group.",
     "attrition_differential": "|attrition participants - attrition comparison| (WWC class in "
@@ -204,6 +241,7 @@ UNITS = {
     "odds_ratio": "Odds ratio.",
     "coefficient": "Coefficient without unit.",
     "ratio": "Ratio.",
+    "score": "Rating code or score (see the indicator).",
     "": "Not applicable (test statistic only).",
 }
 

@@ -16,7 +16,12 @@ Generative model
 ----------------
 Each person has a latent attitude per scale, ``θ = μ_scale + u_site + √0.3·g + √0.7·e`` with a
 general factor ``g`` and independent ``e`` (so scales correlate at about 0.3), shifted for the
-comparison group where given. At post, ``θ_post = θ + δ_scale(group) + δ_subgroup + N(0, τ²)``.
+comparison group where given. At post, ``θ_post = θ + σ_scale + v_site + [participant]·(δ_scale +
+w_site) + δ_subgroup + N(0, τ²)``: σ the secular change every pupil shares (the comparison
+group's expected change), δ the programme's effect (the planted difference-in-differences),
+``v_site ~ N(0, site_change_sd²)`` a school-level shock on the change and
+``w_site ~ N(0, site_effect_sd²)`` the school's deviation from the mean effect (school-level
+clustering of change; both 0 unless given). The truth is the expectation over schools.
 A Likert answer to item *j* is the category of ``y* = ±θ + b_j + N(0, 0.9²)`` (minus sign for a
 reverse-coded item) cut at equally spaced thresholds one unit apart, centred on zero.
 Retention at post follows ``logit P = logit r_group + β·(θ_pre − mean)`` on one scale

@@ -128,9 +128,10 @@ def _simulate_programme(p: ProgrammeSpec, instrument: Instrument, rng: np.random
         "seed": seed,
         "scale_factor": p.scale_factor,
         "persons": int(len(persons)),
-        "planted": {k: p.get(k) for k in ("effects", "comparison_effects", "subgroup_effects",
-                                          "change_sd", "retention", "attrition_on",
-                                          "attrition_slope", "insertion")
+        "planted": {k: p.get(k) for k in ("effects", "secular_change", "site_change_sd",
+                                          "site_effect_sd", "subgroup_effects", "change_sd",
+                                          "retention", "attrition_on", "attrition_slope",
+                                          "insertion")
                     if p.get(k) is not None},
         "expected": expected_values(p, instrument),
         "mess": mess_counts,

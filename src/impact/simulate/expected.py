@@ -15,6 +15,10 @@ from impact.simulate.spec import (
 )
 from impact.survey.instrument import Instrument
 
+#: Copies of the site list the Monte Carlo uses when change is clustered by school (so that
+#: the school effects on change average out: 10 sites × 500 = 5 000 schools).
+MC_SITE_COPIES = 500
+
 # ---------------------------------------------------------------------------------------------
 # expected values on the observed metrics
 
@@ -25,7 +29,10 @@ def expected_values(p: ProgrammeSpec, instrument: Instrument) -> dict:
     n = MONTE_CARLO_PERSONS
     n_comp = int(n * p.get("comparison", 0) / max(p.get("participants"), 1)) if \
         p.get("comparison") else 0
-    unscaled = ProgrammeSpec(p.name, p.spec, p.codebook, 1.0)
+    # with school-level clustering of change, the truth is the expectation over schools: the
+    # Monte Carlo spreads its persons over many copies of the sites (MC_SITE_COPIES)
+    clustered = bool(p.get("site_change_sd", 0.0) or p.get("site_effect_sd", 0.0))
+    unscaled = ProgrammeSpec(p.name, p.spec, p.codebook, MC_SITE_COPIES if clustered else 1.0)
     persons = simulate_persons(unscaled, rng, n_participants=n, n_comparison=n_comp,
                                with_identity=False)
     scale_spec = instrument.response_scales[p.codebook.response_scale]

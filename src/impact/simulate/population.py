@@ -105,13 +105,23 @@ def _latent(p: ProgrammeSpec, persons: pd.DataFrame, sites: list[str],
     site_effects = rng.normal(0.0, p.get("site_sd", 0.0), (len(sites), len(LATENT_SCALES)))
     site_index = pd.Categorical(persons["site"], categories=sites).codes
     comparison = (persons["group"] == "comparison").to_numpy()
+    shape = (len(sites), len(LATENT_SCALES))
+    site_change = site_effect = np.zeros(shape)
+    if p.get("site_change_sd", 0.0) or p.get("site_effect_sd", 0.0):
+        # school-level clustering of change: a shock every pupil of the school shares, and
+        # the school's deviation from the mean programme effect (participants only)
+        site_change = rng.normal(0.0, p.get("site_change_sd", 0.0), shape)
+        site_effect = rng.normal(0.0, p.get("site_effect_sd", 0.0), shape)
     for k, scale in enumerate(LATENT_SCALES):
         mean = p.get("baseline_mean", {}).get(scale, 0.0)
         theta = (mean + site_effects[site_index, k] + np.sqrt(0.3) * general
                  + np.sqrt(0.7) * rng.standard_normal(n))
         theta = theta + comparison * p.get("comparison_baseline_shift", {}).get(scale, 0.0)
-        shift = np.where(comparison, p.get("comparison_effects", {}).get(scale, 0.0),
-                         p.get("effects", {}).get(scale, 0.0))
+        # secular change (everyone, comparison group included) + the programme's effect
+        # (participants): with a comparison group the planted DiD is `effects`
+        effect = p.get("effects", {}).get(scale, 0.0) + site_effect[site_index, k]
+        shift = (p.get("secular_change", {}).get(scale, 0.0) + site_change[site_index, k]
+                 + np.where(comparison, 0.0, effect))
         for variable, extras in p.get("subgroup_effects", {}).get(scale, {}).items():
             for value, extra in extras.items():
                 shift = shift + extra * ((persons[variable] == value).to_numpy() & ~comparison)

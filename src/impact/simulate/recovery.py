@@ -4,7 +4,8 @@ For a campaign written by ``impact simulate``, each programme's ``ground_truth.j
 expected value of every estimand on the observed metric (Monte Carlo over the simulator's
 population, see :mod:`impact.simulate`). :func:`recovery_table` confronts the published
 estimates with them: is the truth inside the 95 % CI, is the sign right, is a planted non-zero
-effect significant (adjusted p for the confirmatory tests) and a planted null not?
+effect significant (adjusted p for the confirmatory tests) and a planted null not? The changes
+are checked on their clustered estimates (``change_clustered``, and the CR2 ``did``).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def recovery_table(table: pd.DataFrame, expected: dict[str, dict],
                 if group not in entry:
                     continue
                 subgroup = ("all", "") if group == "participant" else ("group", "comparison")
-                rows.append(_row(table, programme, scale, "mean_change", subgroup,
+                # the clustered change: pupils of one school are not independent
+                rows.append(_row(table, programme, scale, "change_clustered", subgroup,
                                  entry[group]["change"], alpha))
             if "did" in entry:
                 rows.append(_row(table, programme, scale, "did", ("all", ""), entry["did"],

@@ -255,23 +255,34 @@ def dz_ci(d_z: float, n: int, alpha: float = 0.05) -> tuple[float, float]:
 
 
 def _nct_root(t_obs: float, df: int, q: float) -> float:
-    """Noncentrality λ with P(T ≤ t_obs | df, λ) = q (the CDF decreases in λ)."""
-    def f(lam: float) -> float:
-        return stats.nct.cdf(t_obs, df, lam) - q
+    """Noncentrality λ with P(T ≤ t_obs | df, λ) = q (the CDF decreases in λ).
 
-    step = 5.0 + abs(t_obs)
-    low, high = t_obs - step, t_obs + step
-    for _ in range(50):  # widen the bracket: F → 1 as λ → −∞ and F → 0 as λ → +∞
+    The bracket starts from the large-sample approximation of the CI for the noncentrality,
+    ``t ± z·√(1 + t²/(2·df))`` (Hedges & Olkin 1985), and widens by that half-width until the
+    function changes sign. ``scipy.stats.nct.cdf`` returns NaN far in its tails (from n ≈ 100
+    with |t| large, and for tiny df); there the CDF is numerically 0 or 1, so a NaN is read as
+    its limit: 1 below t_obs (λ → −∞) and 0 above it (λ → +∞). The earlier search, widening by
+    5 + |t| steps, could land both ends in such a region and return NaN.
+    """
+    def f(lam: float) -> float:
+        value = stats.nct.cdf(t_obs, df, lam)
+        if not np.isfinite(value):
+            value = 1.0 if lam < t_obs else 0.0
+        return float(value) - q
+
+    half = 4.0 * np.sqrt(1 + t_obs**2 / (2 * df))
+    low, high = t_obs - half, t_obs + half
+    for _ in range(200):  # F → 1 as λ → −∞ and F → 0 as λ → +∞
         if f(low) > 0:
             break
-        low -= step
-    for _ in range(50):
+        low -= half
+    for _ in range(200):
         if f(high) < 0:
             break
-        high += step
+        high += half
     try:
-        return float(optimize.brentq(f, low, high, xtol=1e-10))
-    except ValueError:  # scipy's nct.cdf returns NaN far in the tails (tiny df, huge t)
+        return float(optimize.brentq(f, low, high, xtol=1e-12, rtol=1e-12))
+    except ValueError:  # no sign change even 200 half-widths away (does not happen for df ≥ 1)
         return float("nan")
 
 
@@ -341,8 +352,10 @@ def mcnemar_change(pre_positive: ArrayLike, post_positive: ArrayLike,
       or zero discordant counts where the Wald interval collapses;
     * McNemar (1947) test on the discordant pairs: exact two-sided binomial p,
       ``min(1, 2·P(X ≤ min(b, c)))`` with X ~ Bin(b + c, ½), when b + c < 25; otherwise the
-      chi-square with continuity correction ``(|b − c| − 1)² / (b + c)`` on 1 df (Edwards 1948).
-      Both via ``statsmodels.stats.contingency_tables.mcnemar``. With b + c = 0, p = 1.
+      chi-square with continuity correction ``max(|b − c| − 1, 0)² / (b + c)`` on 1 df
+      (Edwards 1948; the correction never takes |b − c| past zero, so b = c gives X² = 0 and
+      p = 1). The exact test via ``statsmodels.stats.contingency_tables.mcnemar``. With
+      b + c = 0, p = 1.
     """
     from statsmodels.stats.contingency_tables import mcnemar
 
@@ -357,9 +370,14 @@ def mcnemar_change(pre_positive: ArrayLike, post_positive: ArrayLike,
     exact = b + c < MCNEMAR_EXACT_BELOW
     if b + c == 0:
         stat, p = float("nan"), 1.0
-    else:
-        res = mcnemar([[a, b], [c, d]], exact=exact, correction=True)
+    elif exact:
+        res = mcnemar([[a, b], [c, d]], exact=True)
         stat, p = float(res.statistic), float(min(1.0, res.pvalue))
+    else:
+        # Edwards' correction stops at zero: (max(|b − c| − 1, 0))² / (b + c). statsmodels
+        # computes (|b − c| − 1)², which gives 1/(b + c) instead of 0 when b = c.
+        stat = max(abs(b - c) - 1, 0) ** 2 / (b + c)
+        p = float(stats.chi2.sf(stat, 1))
     diff, low, high = (float(v) for v in newcombe_paired_diff_ci(a, c, b, d, alpha))
     return McNemarResult(
         n=n, both_positive=a, b_pos_to_neg=b, c_neg_to_pos=c, both_negative=d,

@@ -159,3 +159,112 @@ def _minimise(objective, start: np.ndarray) -> optimize.OptimizeResult:
     best = second if second.fun <= first.fun else first
     best.success = bool(second.success)
     return best
+
+
+class _SlopeQuadratic:
+    """a'H⁻¹b and log|H| when each site also has a random slope on one column ``z`` (e.g. the
+    post indicator): ``H_g = A_g + Z_g Γ Z_g'`` with ``Z_g = [1, z]`` and Γ (2 × 2, in units of
+    σ²) = LL'. Woodbury on the rank-2 site term, with ``W_g = Z_g'A_g⁻¹Z_g`` and
+    ``c_g(a) = Z_g'A_g⁻¹a``:
+
+        a'H_g⁻¹b = a'A_g⁻¹b − c_g(a)' L (I + L'W_gL)⁻¹ L' c_g(b),
+        |H_g| = |A_g| · |I + L'W_gL|.
+
+    Per respondent (m answers, shrink 1 + mγ_r): ``1'A_b⁻¹a = Σa / shrink`` and
+    ``z'A_b⁻¹a = Σza − γ_r (Σz)(Σa) / shrink`` — all sums over rows, O(n)."""
+
+    def __init__(self, respondent: np.ndarray, site: np.ndarray, columns: np.ndarray,
+                 z: np.ndarray):
+        self.base = _Quadratic(respondent, site, columns)
+        r = len(self.base.m)
+        self.z_sum = np.bincount(respondent, weights=z, minlength=r)
+        self.zz_sum = np.bincount(respondent, weights=z * z, minlength=r)
+        self.za_sums = np.zeros((r, columns.shape[1]))
+        np.add.at(self.za_sums, respondent, columns * z[:, None])
+
+    def forms(self, g_r: float, chol: np.ndarray) -> tuple[np.ndarray, float]:
+        base, sites = self.base, self.base.site_of_respondent
+        shrink = 1.0 + base.m * g_r
+        within = base.cross - (base.sums.T * (g_r / shrink)) @ base.sums
+        logdet = float(np.log(shrink).sum())
+        one_a = base.sums / shrink[:, None]  # 1'A_b⁻¹a per respondent
+        z_a = self.za_sums - (g_r / shrink * self.z_sum)[:, None] * base.sums
+        w11 = base.m / shrink
+        w12 = self.z_sum / shrink
+        w22 = self.zz_sum - g_r * self.z_sum**2 / shrink
+        k = base.n_sites
+        c1 = np.zeros((k, one_a.shape[1]))
+        c2 = np.zeros_like(c1)
+        np.add.at(c1, sites, one_a)
+        np.add.at(c2, sites, z_a)
+        w = np.zeros((k, 2, 2))
+        for (i, j), values in {(0, 0): w11, (0, 1): w12, (1, 1): w22}.items():
+            w[:, i, j] = np.bincount(sites, weights=values, minlength=k)
+        w[:, 1, 0] = w[:, 0, 1]
+        between = np.zeros_like(within)
+        for g in range(k):
+            inner = np.eye(2) + chol.T @ w[g] @ chol
+            c = np.vstack([c1[g], c2[g]])  # 2 × columns
+            lc = chol.T @ c
+            between += lc.T @ np.linalg.solve(inner, lc)
+            logdet += float(np.linalg.slogdet(inner)[1])
+        return within - between, logdet
+
+
+def fit_site_slope_reml(y: np.ndarray, exog: pd.DataFrame, respondent: np.ndarray,
+                        site: np.ndarray, slope: str) -> NestedFit:
+    """REML fit of ``y ~ exog`` with a random intercept per respondent and, per site, a random
+    intercept and a random slope on ``exog[slope]`` (correlated): the change may differ from
+    school to school, and the fixed ``slope`` coefficient's SE accounts for it. Same REML
+    criterion as :func:`fit_nested_reml`; Γ parameterised by its Cholesky factor (log of the
+    diagonal). ``site_var`` is the site intercept variance; the slope variance is not
+    returned separately (in ``NestedFit`` terms it is part of the model, not a field)."""
+    y = np.asarray(y, dtype=float)
+    x = exog.to_numpy(dtype=float)
+    n, p = x.shape
+    respondent = pd.factorize(respondent, sort=True)[0]
+    order = np.argsort(respondent, kind="stable")
+    site = pd.factorize(site, sort=True)[0]
+    z = exog[slope].to_numpy(dtype=float)[order]
+    quad = _SlopeQuadratic(respondent[order], site[order],
+                           np.column_stack([x[order], y[order]]), z)
+
+    def unpack(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        chol = np.array([[np.exp(theta[1]), 0.0], [theta[2], np.exp(theta[3])]])
+        return float(np.exp(theta[0])), chol
+
+    def solve(theta: np.ndarray):
+        g_r, chol = unpack(theta)
+        forms, logdet = quad.forms(g_r, chol)
+        xhx, xhy, yhy = forms[:p, :p], forms[:p, p], forms[p, p]
+        c = np.linalg.cholesky(xhx)
+        beta = np.linalg.solve(xhx, xhy)
+        return beta, xhx, yhy - xhy @ beta, logdet, c
+
+    def objective(theta: np.ndarray) -> float:
+        try:
+            _, _, rhr, logdet, c = solve(theta)
+        except np.linalg.LinAlgError:
+            return np.inf
+        return 0.5 * (logdet + 2 * np.log(np.diag(c)).sum() + (n - p) * np.log(rhr))
+
+    start = np.array([0.0, -1.0, 0.0, -2.0])
+    bounds = [(-20.0, 12.0), (-12.0, 6.0), (-50.0, 50.0), (-12.0, 6.0)]
+    result = optimize.minimize(objective, start, method="L-BFGS-B", bounds=bounds,
+                               options={"ftol": 1e-12, "gtol": 1e-8})
+    if not result.success:
+        second = optimize.minimize(objective, result.x, method="Nelder-Mead", bounds=bounds,
+                                   options={"xatol": 1e-7, "fatol": 1e-11, "maxiter": 4000})
+        if second.fun <= result.fun:
+            result = second
+    beta, xhx, rhr, _, _ = solve(result.x)
+    scale = rhr / (n - p)
+    g_r, chol = unpack(result.x)
+    names = list(exog.columns)
+    return NestedFit(
+        params=pd.Series(beta, index=names),
+        cov=pd.DataFrame(scale * np.linalg.inv(xhx), index=names, columns=names),
+        scale=float(scale), respondent_var=float(scale * g_r),
+        site_var=float(scale * (chol @ chol.T)[0, 0]), n_obs=n,
+        n_respondents=len(quad.base.m), n_sites=quad.base.n_sites,
+        converged=bool(result.success))

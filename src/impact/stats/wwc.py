@@ -12,6 +12,9 @@ What Works Clearinghouse (2020). *Procedures Handbook, Version 4.1* — Hedges' 
 Hedges, L. V. & Olkin, I. (1985). *Statistical methods for meta-analysis*. Academic Press.
 Hedges, L. V. (1981). Distribution theory for Glass's estimator of effect size and related
     estimators. *Journal of Educational Statistics* 6:107–128.
+Cox, D. R. (1970). *Analysis of binary data*. Methuen (logit difference / 1.65 as a d-type
+    effect size; Sánchez-Meca, Marín-Martínez & Chacón-Moscoso 2003, *Psychological Methods*
+    8:448–467, show it tracks Cohen's d best among the binary indices).
 Austin, P. C. (2009). Balance diagnostics for comparing the distribution of baseline
     covariates between treatment groups in propensity-score matched samples. *Statistics in
     Medicine* 28:3083–3107.
@@ -32,7 +35,11 @@ __all__ = [
     "HedgesG",
     "baseline_equivalence",
     "classify_attrition",
+    "cox_index",
     "hedges_g_two_groups",
+    "pooled_sd",
+    "small_sample_omega",
+    "wwc_standardised_difference",
     "max_low_differential",
     "standardized_difference",
 ]
@@ -191,3 +198,50 @@ def standardized_difference(x_stayers: ArrayLike, x_leavers: ArrayLike,
     else:
         raise ValueError(f"type de covariable inconnu : {kind!r}")
     return float((a.mean() - b.mean()) / np.sqrt(spread)) if spread > 0 else float("nan")
+
+
+def small_sample_omega(n_total: float) -> float:
+    """Hedges' small-sample correction ``ω = 1 − 3/(4N − 9)`` (WWC Procedures Handbook)."""
+    return 1 - 3 / (4 * float(n_total) - 9)
+
+
+def pooled_sd(x: ArrayLike, y: ArrayLike) -> float:
+    """``√(((n₁−1)s₁² + (n₂−1)s₂²) / (n₁+n₂−2))`` of two groups (missing values dropped)."""
+    a, b = _clean(x), _clean(y)
+    if a.size < 2 or b.size < 2:
+        return float("nan")
+    return float(np.sqrt(((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1))
+                         / (a.size + b.size - 2)))
+
+
+def wwc_standardised_difference(difference: float, sd: float, n_total: float,
+                                ci: tuple[float, float] | None = None,
+                                ) -> tuple[float, float, float]:
+    """An impact in outcome units as a WWC Hedges' g: ``g = ω · difference / sd``.
+
+    ``sd`` is the standardiser — for the difference-in-differences the pooled SD of the two
+    groups at baseline (WWC Procedures Handbook v5.0, effect sizes of difference-in-differences
+    and gain-score analyses: the impact is standardised by the pooled SD of the outcome, not of
+    the gains), ``ω = 1 − 3/(4N − 9)``. ``ci`` (bounds in outcome units, e.g. the clustered CI)
+    is carried over by the same linear map, treating the standardiser as fixed. Returns
+    (g, low, high).
+    """
+    if not (np.isfinite(sd) and sd > 0):
+        return float("nan"), float("nan"), float("nan")
+    factor = small_sample_omega(n_total) / sd
+    low, high = (ci if ci is not None else (float("nan"), float("nan")))
+    return float(factor * difference), float(factor * low), float(factor * high)
+
+
+def cox_index(p_treated: float, p_comparison: float, n_total: float) -> float:
+    """Cox index of a difference in proportions, with the WWC small-sample correction.
+
+    ``d_Cox = ω · (ln(p_t/(1 − p_t)) − ln(p_c/(1 − p_c))) / 1.65`` with ``ω = 1 − 3/(4N − 9)``
+    (WWC Procedures Handbook v4.1/v5.0, dichotomous outcomes; Cox 1970). NaN when a proportion
+    is 0 or 1 (the WWC then substitutes 0.5/n; not done here: such cells are too small to
+    publish).
+    """
+    if not (0 < p_treated < 1 and 0 < p_comparison < 1):
+        return float("nan")
+    logit = np.log(p_treated / (1 - p_treated)) - np.log(p_comparison / (1 - p_comparison))
+    return float(small_sample_omega(n_total) * logit / 1.65)

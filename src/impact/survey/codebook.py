@@ -75,6 +75,28 @@ class WaveSpec:
 
 
 @dataclass(frozen=True)
+class Design:
+    """The evaluation design a codebook declares (``design:``; see the codebook schema).
+
+    ``type`` is ``pre_post``, ``comparison_group`` or ``randomised``; ``primary_outcomes`` the
+    pre-specified confirmatory outcomes (empty: every scale, with a flag saying none was
+    declared); ``comparison`` how the comparison group was formed; ``attrition_boundary`` the
+    WWC boundary; ``icc`` the planning ICC (None: ``analysis.icc_prior``).
+    """
+
+    type: str = "pre_post"
+    primary_outcomes: tuple[str, ...] = ()
+    comparison: str = "unmatched"
+    attrition_boundary: str = "cautious"
+    icc: float | None = None
+    declared: bool = False
+
+    @property
+    def has_comparison(self) -> bool:
+        return self.type in ("comparison_group", "randomised")
+
+
+@dataclass(frozen=True)
 class Codebook:
     programme: str
     label: str
@@ -86,6 +108,7 @@ class Codebook:
     waves: dict[str, WaveSpec]
     lines: LineIndex = field(repr=False)
     sites_file: str = "sites.yaml"
+    design: Design = field(default_factory=lambda: Design())
 
     @property
     def directory(self) -> Path:
@@ -172,6 +195,26 @@ def _instrument_problems(data: dict, lines: LineIndex, instrument: Instrument) -
                                         instrument, data["response_scale"])
     problems += _label_problems(data.get("labels", {}), ["labels"], lines, instrument,
                                 data["response_scale"])
+    problems += _design_problems(data, lines)
+    return problems
+
+
+def _design_problems(data: dict, lines: LineIndex) -> list[str]:
+    """The declared design must agree with the data the codebook maps."""
+    design = data.get("design")
+    if design is None:
+        return []
+    problems = []
+    measured = set(data["scales"]) | set(data.get("single_items", []))
+    for i, name in enumerate(design["primary_outcomes"]):
+        if name not in measured:
+            problems.append(f"{lines.where(['design', 'primary_outcomes', i])}: le critère "
+                            f"principal « {name} » n'est ni une échelle ni une question du "
+                            "programme (scales, single_items)")
+    grouped = bool(data.get("comparison_group", False))
+    if (design["type"] != "pre_post") != grouped:
+        problems.append(f"{lines.where(['design', 'type'])}: le plan « {design['type']} » "
+                        f"suppose comparison_group: {str(not grouped).lower()}")
     return problems
 
 
@@ -234,6 +277,7 @@ def _build(path: Path, data: dict, lines: LineIndex, instrument: Instrument) -> 
         single_items=tuple(data.get("single_items", [])),
         comparison_group=bool(data.get("comparison_group", False)), waves=waves, lines=lines,
         sites_file=data.get("sites", "sites.yaml"),
+        design=_design(data),
     )
 
 
@@ -246,6 +290,17 @@ def _test_fields(spec: dict, default: list[str] | None, instrument: Instrument) 
         fields = list(spec.get("identifiers", [])) + [
             v for v in spec["columns"] if v == "code" or v in instrument.code_parts]
     return tuple(dict.fromkeys(spec["columns"].get(f, f) for f in fields))
+
+
+def _design(data: dict) -> Design:
+    spec = data.get("design")
+    if spec is None:  # undeclared: what the data allow, flagged downstream
+        kind = "comparison_group" if data.get("comparison_group") else "pre_post"
+        return Design(type=kind, primary_outcomes=tuple(data["scales"]))
+    return Design(type=spec["type"], primary_outcomes=tuple(spec["primary_outcomes"]),
+                  comparison=spec.get("comparison", "unmatched"),
+                  attrition_boundary=spec.get("attrition_boundary", "cautious"),
+                  icc=spec.get("icc"), declared=True)
 
 
 def _default_labels(instrument: Instrument, likert: dict[int, str],

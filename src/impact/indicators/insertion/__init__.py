@@ -56,9 +56,10 @@ indicator                   unit                   meaning
                                                    model``); ``n`` = respondents in the model.
 ``model_skipped``           count                  a model that was not fitted, the reason in
                                                    ``flag``; ``n`` = respondents available.
-``km_in_employment``        proportion             1 − Kaplan–Meier S(t): share having started
-                                                   their current job by month t after the end
-                                                   of the programme (``subgroup = month``);
+``km_in_employment``        proportion             1 − Kaplan–Meier S(t): share whose job held
+                                                   at follow-up had started by month t after the
+                                                   end of the programme (``subgroup = month``;
+                                                   not a time to first job);
                                                    ``n`` = respondents still at risk at t.
 ==========================  =====================  =============================================
 

@@ -49,8 +49,10 @@ INDICATORS = {
                     "respondents in the model.",
     "model_skipped": "Insertion model not fitted (reason in `flag`); n = respondents "
                      "available.",
-    "km_in_employment": "Share in their current job by month t after the programme: 1 - "
-                        "Kaplan-Meier survival (log-log CI); n = respondents at risk at t.",
+    "km_in_employment": "Share whose job held at follow-up had started by month t after the "
+                        "programme: 1 - Kaplan-Meier survival (log-log CI), censored at the "
+                        "follow-up answer; not a time to first job (a job held and lost "
+                        "before follow-up is not seen); n = respondents at risk at t.",
 }
 contract.register(INDICATORS)
 

@@ -1,5 +1,10 @@
-"""Time to employment: 1 - Kaplan-Meier curve of the start of the current job after the
-programme, censored at the follow-up answer.
+"""Start of the job held at follow-up: 1 - Kaplan-Meier curve of the start date of the
+current job after the programme, censored at the follow-up answer.
+
+What it measures, and what it does not: the survey asks the situation *at follow-up* and when
+it started, so the event is the start of the job held then. A job found and lost before the
+follow-up is not seen, and someone in a second job counts from its start: this is not a time to
+first job, and is labelled accordingly (« début de l'emploi occupé au suivi »).
 """
 
 from __future__ import annotations

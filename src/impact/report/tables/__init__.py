@@ -43,6 +43,7 @@ from impact.report.tables.common import (
     wwc_attrition_words,
     wwc_equivalence_words,
 )
+from impact.report.tables.headline import headline_table
 from impact.report.tables.insertion import (
     INSERTION_SHORT,
     insertion_curve,
@@ -98,6 +99,7 @@ __all__ = [
     "estimate_text",
     "flow_frame",
     "forest_frame",
+    "headline_table",
     "funnel_frame",
     "group_rows",
     "imbalance_table",

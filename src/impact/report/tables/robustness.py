@@ -30,6 +30,7 @@ from impact.report.tables.common import (
 
 #: Short French names of indicator codes for generic tables.
 INDICATOR_WORDS = {
+    "headline": "critères principaux (estimation du plan)",
     "rate": "taux",
     "ame": "effet marginal moyen",
     "odds_ratio": "rapport de cotes",
