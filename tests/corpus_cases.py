@@ -300,8 +300,8 @@ CASES: list[Case] = [
          text_edit(LIME, "pre", lambda t: "\n".join(
              line + (";" if i and line.strip() else "") for i, line in enumerate(t.split("\n")))),
          note=("séparateur", "en trop")),
-    Case("ragged_row_short", LIME, "pre", records_edit(LIME, "pre", _drop_field(7)),
-         exit=1, message=("ligne 8",)),
+    Case("ragged_row_short", LIME, "pre", records_edit(LIME, "pre", _drop_field(3)),
+         exit=1, message=("ligne 4 : 37 champs",)),
     Case("ragged_row_long", LIME, "pre",
          line_edit(LIME, "pre", 9, lambda s: s.replace(";", ";;", 1)), exit=1,
          message=("ligne 9",)),
@@ -366,8 +366,8 @@ CASES: list[Case] = [
     Case("formula_in_comment", GOOGLE, "pre", set_identifier(GOOGLE, "pre", 7, 1, FORMULA),
          exit=0, payloads=("HYPERLINK",)),
     Case("unknown_likert_label", LIME, "pre",
-         set_variable(LIME, "pre", 9, "image_1", "A9"), exit=1,
-         message=("« A9 » inconnu", "ligne(s) 10", "labels.likert")),
+         set_variable(LIME, "pre", 3, "image_1", "A9"), exit=1,
+         message=("« A9 » inconnu", "ligne(s) 4", "labels.likert")),
     Case("impossible_date", LIME, "pre",
          set_variable(LIME, "pre", 10, "submitted_at", "2025-02-31 10:00:00"),
          outcome=("quarantined", "parse_error")),
@@ -393,7 +393,7 @@ CASES: list[Case] = [
     # --- codebook / export mismatch
     Case("codebook_names_a_missing_column", LIME, "pre",
          codebook_edit(LIME, lambda t: t.replace("site: G02Q04", "site: G02Q99", 1)), exit=1,
-         message=("colonne manquante « G02Q99 »", "codebook.yaml:40")),
+         message=("colonne manquante « G02Q99 »", "codebook.yaml:")),
     # --- across waves (link stage)
     Case("post_repeats_pre_dates", LIME, "post", _post_repeats_pre_dates, exit=1,
          message=("post.csv", "pre.csv"), stages=("ingest", "validate", "link")),

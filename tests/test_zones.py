@@ -26,7 +26,7 @@ PLANTED = {
     3: {"age": "<img src=x onerror=alert(1)>"},  # corrected below: the log names it
     5: {"age": '=HYPERLINK("http://evil.example/age")'},
     6: {"site": '=HYPERLINK("http://evil.example/site")'},  # a kept row
-    7: {"age": "fuite.age@example.org"},
+    9: {"age": "fuite.age@example.org"},
 }
 TOKENS = ("fuite.age", "onmouseover", "onerror", "evil.example")
 CORRECTED = {"pre:3": {"age": 15}}  # old value: the HTML payload
@@ -123,13 +123,13 @@ def test_published_quarantine_names_row_check_and_column(planted_run):
                          keep_default_na=False)
     assert list(public.columns) == ["row_id", "check", "column", "reason"]
     parse = public[public["check"] == "parse_error"].set_index("row_id")
-    assert {"pre:5", "pre:7"} <= set(parse.index) and "pre:3" not in parse.index  # corrected
-    assert (parse.loc[["pre:5", "pre:7"], "column"] == "age").all()
+    assert {"pre:5", "pre:9"} <= set(parse.index) and "pre:3" not in parse.index  # corrected
+    assert (parse.loc[["pre:5", "pre:9"], "column"] == "age").all()
     assert public.set_index("row_id").loc["pre:2", "check"] == "unknown_site"
     assert set(parse["reason"]) == {"valeur illisible à la lecture de l'export"}
     detail = pd.read_csv(planted_run / f"restricted/validation/{PROGRAMME}/{WAVE}/quarantine.csv",
                          keep_default_na=False).set_index("row_id")
-    assert "fuite.age@example.org" in detail.loc["pre:7", "reasons"]  # full reason, restricted
+    assert "fuite.age@example.org" in detail.loc["pre:9", "reasons"]  # full reason, restricted
     log = (planted_run / f"logs/validate/{PROGRAMME}_{WAVE}.log").read_text(encoding="utf-8")
     assert "correction pre:3 age" in log  # the row and the column, not the values
 
@@ -137,7 +137,7 @@ def test_published_quarantine_names_row_check_and_column(planted_run):
 def test_gx_keeps_the_failing_ids_and_no_value(planted_run):
     store = "".join(text_of(p) for p in (planted_run / "restricted/validation/gx").rglob("*")
                     if p.is_file())
-    assert '"pre:5"' in store and '"pre:7"' in store  # ids of the parse errors
+    assert '"pre:5"' in store and '"pre:9"' in store  # ids of the parse errors
     assert not [t for t in TOKENS if t in store]
     published = planted_run / "results/validation/data_docs"
     assert len(list((published / "validations").rglob("*.html"))) == 1
