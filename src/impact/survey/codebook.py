@@ -23,7 +23,11 @@ import pandas as pd
 
 from impact.errors import DataError
 from impact.survey.instrument import Instrument
-from impact.survey.yamlio import LineIndex, bullet_list, load_schema, load_yaml, schema_errors
+from impact.survey.yamlio import (
+    LineIndex,
+    bullet_list,
+    load_checked,
+)
 
 #: Variables every export may map in addition to the instrument's (derived by ingestion).
 EXTRA_VARIABLES = {"duration_s", "code"}
@@ -136,13 +140,7 @@ def load_codebook(path: str | Path, instrument: Instrument) -> Codebook:
     if not path.is_file():
         raise DataError(f"Codebook introuvable : {path}. Chaque programme de la configuration "
                         "doit avoir un fichier surveys/<programme>/codebook.yaml.")
-    try:
-        data, lines = load_yaml(path)
-    except Exception as exc:  # yaml.YAMLError carries the line in its text
-        raise DataError(f"Codebook {path} illisible (syntaxe YAML) : {exc}") from None
-    problems = schema_errors(data, load_schema("codebook"), lines)
-    if problems:
-        raise DataError(f"Codebook {path} non conforme au schéma :\n{bullet_list(problems)}")
+    data, lines = load_checked(path, "codebook", "Codebook")
     problems = _instrument_problems(data, lines, instrument)
     if problems:
         raise DataError(f"Codebook {path} incohérent avec l'instrument "

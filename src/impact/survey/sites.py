@@ -29,7 +29,11 @@ from typing import Any
 import pandas as pd
 
 from impact.errors import DataError
-from impact.survey.yamlio import LineIndex, bullet_list, load_schema, load_yaml, schema_errors
+from impact.survey.yamlio import (
+    LineIndex,
+    bullet_list,
+    load_checked,
+)
 
 DEFAULT_FILE = "sites.yaml"
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'",
@@ -99,14 +103,7 @@ def load_sites(path: str | Path) -> SiteList:
                         "établissement, session ou semaine de la variable « site » (code, "
                         "label, aliases, expected ; voir config/README.md) : seules les "
                         "valeurs déclarées sont publiées.")
-    try:
-        data, lines = load_yaml(path)
-    except Exception as exc:  # yaml.YAMLError carries the line in its text
-        raise DataError(f"Liste des sites {path} illisible (syntaxe YAML) : {exc}") from None
-    problems = schema_errors(data, load_schema("sites"), lines)
-    if problems:
-        raise DataError(f"Liste des sites {path} non conforme au schéma :\n"
-                        f"{bullet_list(problems)}")
+    data, lines = load_checked(path, "sites", "Liste des sites")
     sites, keys, problems, seen_codes = [], {}, [], {}
     for i, entry in enumerate(data["sites"]):
         site = Site(code=entry["code"], label=entry["label"],

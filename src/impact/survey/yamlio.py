@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from impact.errors import DataError
+
 KeyPath = tuple[str | int, ...]
 
 
@@ -112,3 +114,18 @@ def schema_dir() -> Path:
 
 def bullet_list(lines: Iterable[str]) -> str:
     return "\n".join(f"  - {line}" for line in lines)
+
+
+def load_checked(path: Path, schema: str, what: str) -> tuple[Any, LineIndex]:
+    """A YAML document checked against ``workflow/schemas/<schema>.schema.yaml``.
+
+    ``what`` names the document in the French :class:`~impact.errors.DataError` raised on a
+    syntax error (its line is in YAML's text) or on schema violations (each with its line)."""
+    try:
+        data, lines = load_yaml(path)
+    except Exception as exc:  # yaml.YAMLError carries the line in its text
+        raise DataError(f"{what} {path} illisible (syntaxe YAML) : {exc}") from None
+    problems = schema_errors(data, load_schema(schema), lines)
+    if problems:
+        raise DataError(f"{what} {path} non conforme au schéma :\n{bullet_list(problems)}")
+    return data, lines
