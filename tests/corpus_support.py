@@ -57,7 +57,6 @@ class Case:
     delta: int = 0
     payloads: tuple[str, ...] = ()
     stages: tuple[str, ...] = ("ingest", "validate")
-    tool: str = field(default="", compare=False)
 
 
 @dataclass

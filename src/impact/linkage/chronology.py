@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from impact.errors import DataError
-from impact.linkage.matching import LinkageResult
+from impact.linkage.matching import LinkageResult, chain_anchors
 
 REPEATED_SHARE = 0.2  # right dates give ~0; a pasted date column ~0.5
 MIN_LINKS_TO_JUDGE = 5
@@ -98,9 +98,7 @@ def _membership(membership: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFra
     index = pd.Index(membership["row_id"])
     target = membership["row_id"].map(decisions.set_index("row_id")["linked_row_id"])
     link = index.get_indexer(target.astype(object).where(target.notna(), None))
-    anchor = np.arange(len(link))
-    while (step := link[anchor] >= 0).any():
-        anchor = np.where(step, link[anchor], anchor)
+    anchor = chain_anchors(link)
     size = np.bincount(anchor, minlength=len(link))
     out = membership.copy()
     out["person_key"] = membership["row_id"].to_numpy(dtype=object)[anchor]

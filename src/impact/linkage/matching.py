@@ -150,7 +150,7 @@ def link_waves(rows: pd.DataFrame, *, wave_order: list[str],
         target_disputes.append(stage1.target_disputes)
         if j < 2:
             continue
-        anchor = _anchors(link)
+        anchor = chain_anchors(link)
         full = np.zeros(n, dtype=bool)  # chains that already hold a row of wave j
         full[anchor[ctx.rank == j][link[ctx.rank == j] >= 0]] = True
         full[stage1.target_disputes["t"].to_numpy(np.int64)] = True  # disputed baseline rows
@@ -163,7 +163,7 @@ def link_waves(rows: pd.DataFrame, *, wave_order: list[str],
 
     _apply_target_disputes(target_disputes, link, decision, distance, n_cand, reason, with_,
                            ctx)
-    anchor = _anchors(link)
+    anchor = chain_anchors(link)
     linked_to = np.zeros(n, dtype=bool)
     linked_to[link[link >= 0]] = True
     keep = (ctx.rank > 0) | ~linked_to
@@ -270,7 +270,7 @@ def _text_array(values: pd.Series) -> np.ndarray:
     return arr
 
 
-def _anchors(link: np.ndarray) -> np.ndarray:
+def chain_anchors(link: np.ndarray) -> np.ndarray:
     """Earliest row of each node's chain (links always point to earlier waves)."""
     anchor = np.arange(len(link))
     while True:
@@ -525,7 +525,7 @@ def linkage_quality(decisions: pd.DataFrame, truth: pd.Series | None = None, *,
     rank = {w: i for i, w in enumerate(order)}
     rows = rows.assign(rank=rows["wave"].map(rank))
     link = pd.Index(rows["row_id"]).get_indexer(rows["linked_row_id"]).astype(np.int64)
-    rows["chain"] = _anchors(link)
+    rows["chain"] = chain_anchors(link)
     if truth is not None:
         person = rows["row_id"].map(truth)
         missing = person.isna()
