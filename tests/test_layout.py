@@ -20,6 +20,7 @@ ALLOWED = {
     "indicators": {"survey", "stats"},
     "report": {"survey", "indicators"},
     "simulate": {"survey", "ingest"},
+    "toolkit": {"survey", "ingest", "checks", "linkage", "stats", "indicators"},
 }
 #: Top-level modules every subpackage may import (no dependency on any stage).
 TOP_LEVEL_SHARED = ("impact.errors", "impact.safety")

@@ -1,0 +1,11 @@
+"""The report's message catalogue (placeholder: French source strings returned unchanged
+until the catalogue lands)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def translator(lang: str = "fr") -> Callable[[str], str]:
+    """A gettext-style function: French source string → its text in ``lang``."""
+    return lambda message: message
