@@ -166,3 +166,23 @@ def test_a_cell_short_of_its_total_is_protected_against_a_reader_assuming_it_add
     assert _cell(table, "lyceen")["suppression"] == "primary"
     assert _cell(table, "demandeur_emploi")["suppression"] == "secondary"
     assert table.loc[table["subgroup"] == "all", "n"].iloc[0] == 24
+
+
+def test_pairs_hidden_by_the_sum_stay_hidden_behind_the_wave_counts():
+    """A change's pairs are at most the respondents of each wave: b's 11 pairs, hidden as a
+    complement, must not be pinned by b's 11 respondents at post (the audit knows it)."""
+    from impact.report import disclosure_audit as audit
+
+    def block(indicator, ns, waves, measure="image"):
+        return [dict(programme="p", measure=measure, indicator=indicator,
+                     subgroup="all" if v == "" else "site", subgroup_value=v,
+                     wave_from=waves[0], wave_to=waves[1], n=n, estimate=3.0 + 0.01 * n,
+                     unit="points") for v, n in ns.items()]
+
+    rows = (block("mean_change", {"": 100, "a": 60, "b": 11, "c": 3, "d": 26}, ("pre", "post"))
+            + block("mean_change", {"": 100, "a": 60, "b": 40}, ("pre", "post"), "interest")
+            + block("mean", {"": 116, "a": 65, "b": 11, "c": 10, "d": 30}, ("post", "")))
+    table = _protect(rows)
+    assert _cell(table, "c", "mean_change")["suppression"] == "primary"
+    found = audit.findings_frame(table, audit.attack(table, threshold=10, protection=8))
+    assert len(found) and found["protected"].all(), found

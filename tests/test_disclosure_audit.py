@@ -134,3 +134,50 @@ def test_small_cell_campaign_passes_the_audit(tmp_path):
     again = audit.findings_frame(published, audit.attack(published, threshold=10,
                                                          protection=8))
     assert again["protected"].all() and len(again) == len(found)
+
+
+# ------------------------------------------------------------------ relations across waves
+
+
+def _wave_rows(indicator: str, ns: dict[str, float], status: dict[str, str],
+               measure: str = "image", waves: tuple[str, str] = ("pre", "post")) -> list[dict]:
+    """One block of a wave mean (``waves[1] == ""``) or a change, ``""`` being the total."""
+    return [dict(programme="p", measure=measure, indicator=indicator,
+                 subgroup="all" if v == "" else "site", subgroup_value=v,
+                 wave_from=waves[0], wave_to=waves[1], unit="points",
+                 n=np.nan if status.get(v, "shown") != "shown" else n,
+                 estimate=np.nan if status.get(v, "shown") != "shown" else 3.0,
+                 suppressed=status.get(v, "shown") != "shown",
+                 suppression=status.get(v, "shown")) for v, n in ns.items()]
+
+
+def test_pairs_are_bounded_by_the_respondents_of_each_wave():
+    """b's pairs hide behind a secondary cell (10 … 29 by the sum), but only 11 people of b
+    answered at post: a reader who knows a pair needs both waves reads b as 10 or 11."""
+    change = _wave_rows("mean_change", {"": 100, "a": 60, "b": 11, "c": 3, "d": 26},
+                        {"b": "secondary", "c": "primary", "d": "secondary"})
+    learn = _wave_rows("mean_change", {"": 100, "a": 60, "b": 40}, {}, measure="interest")
+    post = _wave_rows("mean", {"": 116, "a": 65, "b": 11, "c": 10, "d": 30}, {},
+                      waves=("post", ""))
+    without = pd.DataFrame(change + learn)
+    with_waves = pd.DataFrame(change + learn + post)
+    for table, interval, protected in ((without, (10, 29), True),
+                                       (with_waves, (10, 11), False)):
+        found = audit.findings_frame(table, audit.attack(table, threshold=10, protection=8))
+        b = found[(found["quantity"] == "n") & (found["subgroup_value"] == "b")].iloc[0]
+        assert (b["low"], b["high"]) == pytest.approx(interval)
+        assert bool(b["protected"]) is protected
+
+
+def test_a_published_contradiction_stops_the_wave_relation():
+    """Pairs counted on another basis than the wave means (a published pair n above its wave
+    n somewhere): the reader cannot assume pairs ≤ wave respondents."""
+    change = _wave_rows("mean_change", {"": 100, "a": 60, "b": 11, "c": 3, "d": 26},
+                        {"b": "secondary", "c": "primary", "d": "secondary"})
+    learn = _wave_rows("mean_change", {"": 100, "a": 60, "b": 40}, {}, measure="interest")
+    post = _wave_rows("mean", {"": 106, "a": 59, "b": 11, "c": 10, "d": 26}, {},
+                      waves=("post", ""))  # a: 60 pairs but 59 at post
+    table = pd.DataFrame(change + learn + post)
+    found = audit.findings_frame(table, audit.attack(table, threshold=10, protection=8))
+    b = found[(found["quantity"] == "n") & (found["subgroup_value"] == "b")].iloc[0]
+    assert (b["low"], b["high"]) == pytest.approx((10, 29))

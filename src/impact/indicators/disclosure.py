@@ -200,12 +200,36 @@ def _relations(table: pd.DataFrame, qs: _Vars, nvar: np.ndarray,
                 terms[int(v)] += 1.0
             terms[int(row["_nv"])] -= 1.0
             _add(relations, dict(terms), qs.value)
+    relations += _wave_orders(frame, qs.value)
     # a numerator lies between 0 and its n
     for i in np.flatnonzero(tvar >= 0):
         if qs.kind[tvar[i]] == "count" and nvar[i] >= 0:
             relations.append(({int(tvar[i]): 1.0, int(nvar[i]): -1.0}, "<="))
     unique = {(tuple(sorted(t.items())), s): (t, s) for t, s in relations}
     return list(unique.values())
+
+
+#: A change is computed on the pairs of respondents with a ``mean`` at both of its waves.
+PAIR_INDICATOR, WAVE_INDICATOR = "mean_change", "mean"
+
+
+def _wave_orders(frame: pd.DataFrame, values: list[float]) -> list[Relation]:
+    """n(pairs from wave a to b) ≤ n(respondents at a) and ≤ n(at b), same programme,
+    measure and cell, where it holds on the true values (a reader knows what a pair is)."""
+    cell = ["programme", "measure", "subgroup", "subgroup_value"]
+    single = frame["wave_to"].fillna("").eq("")
+    waves = frame[frame["indicator"].eq(WAVE_INDICATOR) & single & (frame["_nv"] >= 0)]
+    at = {(*k, w): int(v) for k, w, v in zip(map(tuple, waves[cell].to_numpy()),
+                                             waves["wave_from"], waves["_nv"], strict=True)}
+    pairs = frame[frame["indicator"].eq(PAIR_INDICATOR) & ~single & (frame["_nv"] >= 0)]
+    out: list[Relation] = []
+    for key, a, b, v in zip(map(tuple, pairs[cell].to_numpy()), pairs["wave_from"],
+                            pairs["wave_to"], pairs["_nv"], strict=True):
+        for wave in (a, b):
+            w = at.get((*key, wave))
+            if w is not None and w != v and values[int(v)] <= values[w] + EPS:
+                out.append(({int(v): 1.0, w: -1.0}, "<="))
+    return out
 
 
 def components(hidden: np.ndarray, relations: list[Relation],

@@ -15,6 +15,10 @@ a suppression pattern; Eurostat 2017, *Handbook on SDC for Outputs*, ch. 4):
 * **identities** — two rows of the same cell (programme, subgroup value, waves) whose ``n``
   (or numerator) are equal in every pair published with both: the same people, one unknown;
 * **pooling** — a ``pooled`` row's ``n`` equal to the sum of the programmes' ``n``;
+* **waves** — the pairs behind a change (``mean_change`` from wave *a* to *b*) are at most the
+  respondents with a score at *a* and at *b* (``mean`` of the same measure and cell): ``≤``,
+  assumed when no fully published instance contradicts it (Hundepool et al. 2012, §4.2.3 on
+  linked tables across time);
 * **bounds the rule gives away** — a published row has ``n ≥ 1``; a primary row with ``n``
   blank has ``n ≤ threshold − 1``; a secondary one ``n ≥ threshold``; a numerator is in
   ``0 … n``.
@@ -213,6 +217,8 @@ def attack(table: pd.DataFrame, *, threshold: int, protection: float,
     for rows in _learn_distributions(table):
         relate([(("t", i), 1.0) for i in rows] + [(("n", rows[0]), -1.0)], "=")
     _pooled(table, relate)
+    for pair, wave in _learn_wave_orders(table):
+        relate([(("n", pair), 1.0), (("n", wave), -1.0)], "<=")
     bounds: dict[tuple, list[float | None]] = {}
     for i in range(len(table)):
         status = str(table.at[i, "suppression"])
@@ -267,6 +273,35 @@ def _pooled(table: pd.DataFrame, relate) -> None:
         same = same[same["programme"].isin(programmes)] if programmes - {""} else same
         if len(same):
             relate([(("n", int(j)), 1.0) for j in same.index] + [(("n", int(i)), -1.0)], "=")
+
+
+#: A change is computed on the pairs of the respondents with a ``mean`` at both waves.
+PAIR_INDICATOR, WAVE_INDICATOR = "mean_change", "mean"
+
+
+def _learn_wave_orders(table: pd.DataFrame) -> list[tuple[int, int]]:
+    """(pair row, wave row): n(pairs from a to b) ≤ n(respondents at a), and at b, in the same
+    programme, measure and cell — unless a fully published instance contradicts it."""
+    cell = ["programme", "measure", "subgroup", "subgroup_value"]
+    single = table["wave_to"].fillna("").eq("")
+    pairs = table[table["indicator"].eq(PAIR_INDICATOR) & ~single]
+    waves = table[table["indicator"].eq(WAVE_INDICATOR) & single]
+    at = {(*k, w): i for i, k, w in zip(waves.index, map(tuple, waves[cell].to_numpy()),
+                                         waves["wave_from"], strict=True)}
+    found, contradicted = [], set()
+    for i, key, a, b in zip(pairs.index, map(tuple, pairs[cell].to_numpy()),
+                            pairs["wave_from"], pairs["wave_to"], strict=True):
+        for side, wave in (("from", a), ("to", b)):
+            j = at.get((*key, wave))
+            if j is None:
+                continue
+            n_pair, n_wave = table.at[i, "n"], table.at[j, "n"]
+            if pd.notna(n_pair) and pd.notna(n_wave):
+                if n_pair > n_wave + TOL:
+                    contradicted.add(side)
+            else:
+                found.append((side, int(i), int(j)))
+    return [(i, j) for side, i, j in found if side not in contradicted]
 
 
 def _interval(q: tuple, value: dict, bounds: dict, relations: list) -> tuple[float, float]:
