@@ -298,9 +298,10 @@ def format_summary(check: CampaignCheck) -> str:
         out.append(f"Bilan : tout s'ingérerait ({good} vague(s) sur {len(waves)}).")
     else:
         bad_books = sum(bool(p.errors) for p in check.programmes) + bool(check.errors)
+        books = (f", {bad_books} codebook(s), liste(s) de sites ou instrument à corriger"
+                 if bad_books else "")
         out.append(f"Bilan : {len(waves) - good} vague(s) sur {len(waves)} ne s'ingéreraient "
-                   f"pas, {bad_books} codebook(s), liste(s) de sites ou instrument à corriger. "
-                   "Corrigez les erreurs ci-dessus puis relancez `impact check`.")
+                   f"pas{books}. Corrigez les erreurs ci-dessus puis relancez `impact check`.")
     return "\n".join(out)
 
 
