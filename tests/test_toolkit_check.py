@@ -111,3 +111,27 @@ def test_codebook_schema_error_and_unknown_programme(surveys_copy, capsys):
     assert "non conforme au schéma" in out and "codebook.yaml:5" in out
     assert check(surveys_copy, "nowhere") == 1
     assert "nowhere not configured" in capsys.readouterr().err
+
+
+def test_configured_baseline_must_come_first(surveys_copy, tmp_path, capsys):
+    """What the workflow checks at start-up beyond the exports (English config message)."""
+    import yaml
+
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+    config["programmes"]["cordee"]["waves"] = ["post", "pre"]
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    assert main(["check", "--config", str(path), "--surveys", str(surveys_copy), "cordee"]) == 1
+    assert "the first wave must be the baseline wave" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [[], ["simulate"], ["check"], ["codebook"],
+                                     ["codebook", "draft"]])
+def test_help_is_english(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: impact")
+    words = set(out.lower().split())
+    assert not words & {"le", "la", "les", "des", "du", "une", "vérifiez", "fichier"}, out

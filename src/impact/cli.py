@@ -118,6 +118,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from impact.config import check_programmes
     from impact.toolkit.check import check_campaign
 
     config = _load_config(args.config)
@@ -132,6 +133,9 @@ def _check(args: argparse.Namespace) -> int:
     result = check_campaign(surveys, chosen, config["validation"]["test_markers"])
     print(result.summary())
     print(f"\n{len(chosen)} programme(s) vérifié(s) en {time.perf_counter() - start:.1f} s.")
+    if result.ok:  # what the workflow checks at start-up besides (waves, baseline first)
+        check_programmes({**config, "surveys_dir": str(surveys),
+                          "programmes": {p: configured[p] for p in chosen}}, args.config)
     return 0 if result.ok else 1
 
 
