@@ -11,6 +11,8 @@ Prints a table and writes ``results/bench/*.csv``:
   file (the report is one job already: a notebook kernel and the HTML/PDF rendering, which no
   in-process call could skip), so that the orchestration overhead is a ratio (workflow ÷
   floor) that stays meaningful on a noisy machine;
+* ``impact codebook draft`` on the example exports, their codebooks removed: variables mapped
+  correctly, wrongly or not at all (``bench/codebook_draft.py``, which also runs alone);
 * scaling: ``impact simulate --respondents N`` for each N, whole-workflow cold run time and
   peak memory, and the growth exponent log(t₂/t₁)/log(N₂/N₁) between successive sizes.
 
@@ -302,6 +304,9 @@ def main() -> int:
         if len(pair):
             verdicts.append(("growth exponent 10 000 → 100 000 ≤ 1.1",
                              float(pair.iloc[0]) <= TARGETS["exponent"]))
+    draft = subprocess.run([sys.executable, str(ROOT / "bench" / "codebook_draft.py")],
+                           env=environment(), capture_output=True, text=True, check=True)
+    print("\n" + draft.stdout.rstrip())  # impact codebook draft vs the example codebooks
     print("\nTargets")
     for label, ok in verdicts:
         print(f"  {'met    ' if ok else 'NOT met'}  {label}")

@@ -593,3 +593,26 @@ def test_rerun_is_byte_identical(example_run, tmp_path_factory):
     assert set(VOLATILE_FIELDS) <= set(VOLATILE_ACROSS_DAYS)
     print(f"\n{len(first)} files compared: {len(first) - len(differ)} byte-identical, "
           f"{differ} identical but for {VOLATILE_FIELDS}")
+
+
+# ======================================================================== cli-check
+
+
+def test_impact_check_reads_what_the_workflow_ingested(example_run):
+    """`impact check` on the run's surveys/: every wave would ingest, with the rows, encoding
+    and separator the workflow's ingest reports (results/interim/<programme>/<wave>.json)."""
+    from impact.toolkit.check import check_campaign
+
+    config = yaml.safe_load((example_run / "config" / "config.yaml").read_text("utf-8"))
+    waves = {p: spec["waves"] for p, spec in config["programmes"].items()}
+    result = check_campaign(example_run / "surveys", waves,
+                            config["validation"]["test_markers"])
+    assert result.ok, result.summary()
+    checked = {(p.programme, w.wave): w for p in result.programmes for w in p.waves}
+    assert len(checked) == sum(len(w) for w in waves.values())
+    for (programme, wave), found in checked.items():
+        report = json.loads((example_run / "results" / "interim" / programme /
+                             f"{wave}.json").read_text(encoding="utf-8"))
+        assert (found.rows, found.encoding, found.delimiter, found.tool) == (
+            report["rows_read"], report["encoding"], report["delimiter"], report["tool"])
+        assert sorted(c.variable for c in found.columns) == report["columns_mapped"]
