@@ -139,6 +139,40 @@ def data_docs(*, context_dir: str, site_dir: str, log_path: str | None = None) -
         log.info("data docs written to %s", index)
 
 
+def validation_summary(*, accounting: list[str], checks: list[str], data_docs_index: str,
+                       pages: list[str], index: str, log_path: str | None = None) -> None:
+    """Stage ``validation_summary``: the French summary page of every export and their index
+    (:mod:`impact.checks.summary_page`), each linking its Great Expectations Data Docs page.
+
+    ``accounting``, ``checks`` and ``pages`` are parallel lists, one item per export."""
+    import os
+
+    import pandas as pd
+
+    from impact.checks.summary_page import ExportSummary, render_export_page, render_index
+
+    with stage_log(log_path, "validation_summary"):
+        site = Path(data_docs_index).parent
+        index_dir = Path(index).parent
+        summaries = []
+        for acc_path, checks_path, page in zip(accounting, checks, pages, strict=True):
+            entry = json.loads(Path(acc_path).read_text(encoding="utf-8"))
+            docs = sorted((site / "validations" / f"{entry['programme']}_{entry['wave']}")
+                          .rglob("*.html"))
+            href = Path(os.path.relpath(docs[0], Path(page).parent)).as_posix() if docs else None
+            summary = ExportSummary(entry, pd.read_csv(checks_path, dtype=str), href)
+            Path(page).parent.mkdir(parents=True, exist_ok=True)
+            index_href = Path(os.path.relpath(index, Path(page).parent)).as_posix()
+            Path(page).write_text(render_export_page(summary, index_href=index_href),
+                                  encoding="utf-8")
+            summaries.append(summary)
+            log.info("summary page %s", page)
+        hrefs = [Path(os.path.relpath(page, index_dir)).as_posix() for page in pages]
+        docs_href = Path(os.path.relpath(data_docs_index, index_dir)).as_posix()
+        Path(index).write_text(render_index(summaries, page_hrefs=hrefs,
+                                            data_docs_href=docs_href), encoding="utf-8")
+
+
 def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: list[str],
          codes: list[str], truth: str | None, pseudonymisation: dict, linkage: dict,
          min_item_share: float, panel: str, decisions: str,

@@ -68,6 +68,7 @@ def final_outputs():
         "results/datapackage.json",
         "results/validation/row_accounting.csv",
         "results/validation/data_docs/index.html",
+        "results/validation/synthese.html",
         "results/report/impact_itip.html",
         "results/report/impact_itip.pdf",
         "results/provenance.json",

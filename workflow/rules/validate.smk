@@ -71,3 +71,35 @@ rule data_docs:
         "benchmarks/data_docs/data_docs.tsv"
     script:
         "../scripts/data_docs.py"
+
+
+rule validation_summary:
+    """French summary page of every export (checks, row counts, reasons counted, verdict)
+    and their index, readable offline; each links its Data Docs page as the technical detail."""
+    input:
+        accounting=expand(
+            "results/validation/{programme}/{wave}/accounting.json",
+            zip,
+            **programme_waves(),
+        ),
+        checks=expand(
+            "results/validation/{programme}/{wave}/checks.csv",
+            zip,
+            **programme_waves(),
+        ),
+        data_docs="results/validation/data_docs/index.html",
+    output:
+        index="results/validation/synthese.html",
+        pages=expand(
+            "results/validation/{programme}/{wave}/synthese.html",
+            zip,
+            **programme_waves(),
+        ),
+    conda:
+        "../envs/impact.yaml"
+    log:
+        "logs/validation_summary/validation_summary.log",
+    benchmark:
+        "benchmarks/validation_summary/validation_summary.tsv"
+    script:
+        "../scripts/validation_summary.py"
