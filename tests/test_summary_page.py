@@ -91,10 +91,10 @@ def test_counts_and_reasons_read_back():
 
 
 def test_no_value_no_script_no_external_resource():
-    page = sp.render_export_page(sp.ExportSummary(accounting(), checks(), "a.html"))
-    assert page.count("&lt;script&gt;") == 2  # the file name and a column name, escaped
-    for page in (page, sp.render_index([sp.ExportSummary(accounting(), checks())],
-                                       page_hrefs=["prog/pre/synthese.html"])):
+    export = sp.render_export_page(sp.ExportSummary(accounting(), checks(), "a.html"))
+    assert export.count("&lt;script&gt;") == 2  # the file name and a column name, escaped
+    for page in (export, sp.render_index([sp.ExportSummary(accounting(), checks())],
+                                         page_hrefs=["prog/pre/synthese.html"])):
         assert SECRET not in page
         assert "<script" not in page and PAYLOAD not in page
         assert "http://" not in page and "https://" not in page and "<link" not in page

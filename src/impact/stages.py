@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext, redirect_stderr
 from pathlib import Path
 
 from impact.errors import ImpactError
@@ -23,18 +24,45 @@ log = logging.getLogger("impact")
 
 
 @contextmanager
+def _stderr_into(path: Path) -> Iterator[None]:
+    """Point file descriptor 2 at ``path`` (appending) and restore it on exit: what libraries
+    and the processes they start (the notebook's kernel) write to stderr lands in the log."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    target = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    os.dup2(target, 2)
+    os.close(target)
+    try:
+        with open(path, "a", encoding="utf-8", buffering=1) as stream, redirect_stderr(stream):
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+@contextmanager
 def stage_log(path: str | Path | None, name: str) -> Iterator[logging.Logger]:
-    """Log to ``path`` (the rule's ``log:``); report :class:`ImpactError` without traceback."""
+    """Log to ``path`` (the rule's ``log:``); report :class:`ImpactError` without traceback.
+
+    With a log file, the stage's Python warnings (``logging.captureWarnings``) and anything
+    written to stderr meanwhile go to that file, not to the console: the console keeps
+    Snakemake's progress and the French message of an :class:`ImpactError`."""
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    redirect: AbstractContextManager = nullcontext()
     if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        handlers = [logging.FileHandler(path, mode="w", encoding="utf-8")]
+        Path(path).write_text("", encoding="utf-8")
+        handlers = [logging.FileHandler(path, mode="a", encoding="utf-8")]
+        redirect = _stderr_into(Path(path))
     logging.basicConfig(level=logging.INFO, handlers=handlers, force=True,
                         format="%(asctime)s %(levelname)s %(message)s")
+    logging.captureWarnings(True)
     start = time.perf_counter()
     log.info("stage %s started", name)
     try:
-        yield log
+        with redirect:
+            yield log
     except ImpactError as exc:
         log.error("%s", exc)
         print(f"\n{exc}\n", file=sys.stderr)
@@ -145,8 +173,6 @@ def validation_summary(*, accounting: list[str], checks: list[str], data_docs_in
     (:mod:`impact.checks.summary_page`), each linking its Great Expectations Data Docs page.
 
     ``accounting``, ``checks`` and ``pages`` are parallel lists, one item per export."""
-    import os
-
     import pandas as pd
 
     from impact.checks.summary_page import ExportSummary, render_export_page, render_index

@@ -254,7 +254,7 @@ def _checks_tables(checks: pd.DataFrame) -> str:
     success = checks["success"].astype(str).str.lower() == "true"
     table = checks[checks["level"] == "table"].assign(ok=success)
     rows = []
-    for fam, group in table.groupby(table["check"].map(family), sort=False):
+    for _, group in table.groupby(table["check"].map(family), sort=False):
         first = group.iloc[0]
         failed = int((~group["ok"]).sum())
         result = "passé" if not failed else f"<strong>{failed} échec(s)</strong>"
