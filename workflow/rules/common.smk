@@ -55,7 +55,9 @@ def codebook_file(wildcards):
 def sites_file(wildcards):
     """The programme's declared sites (sites.yaml beside its codebook, or the codebook's `sites`)."""
     book = CODEBOOKS[wildcards.programme]
-    if book.sites_path.is_file() or any("site" in w.columns for w in book.waves.values()):
+    if book.sites_path.is_file() or any(
+        "site" in w.columns for w in book.waves.values()
+    ):
         return str(book.sites_path)
     return []
 
