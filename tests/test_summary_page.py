@@ -110,12 +110,21 @@ def test_stage_writes_pages_whose_links_resolve(tmp_path: Path):
     acc.parent.mkdir(parents=True)
     acc.write_text(json.dumps(accounting()))
     checks().to_csv(acc.parent / "checks.csv", index=False)
+    pd.DataFrame({"row_id": ["pre:3", "pre:4", "pre:9"], "check": ["value_range:age", "speeder",
+                                                                    "speeder"],
+                  "column": ["age", "duration_s", "duration_s"], "reason": ["r", "r", "r"]}
+                 ).to_csv(acc.parent / "quarantine.csv", index=False)
     page, index = acc.parent / "synthese.html", tmp_path / "results/validation/synthese.html"
     validation_summary(accounting=[str(acc)], checks=[str(acc.parent / "checks.csv")],
+                       quarantine=[str(acc.parent / "quarantine.csv")],
                        data_docs_index=str(site / "index.html"), pages=[str(page)],
                        index=str(index), log_path=str(tmp_path / "logs/summary.log"))
     links = [a["href"] for a in BeautifulSoup(page.read_text(), "html.parser").find_all("a")]
     links += [a["href"] for a in BeautifulSoup(index.read_text(), "html.parser").find_all("a")]
+    reasons = BeautifulSoup(page.read_text(), "html.parser").find_all("table")[1]
+    # the columns come from the published quarantine
+    assert [[td.get_text() for td in tr("td")][1] for tr in reasons.tbody("tr")] == \
+        ["duration_s", "age"]
     resolved = {(page.parent / h).resolve() for h in links[:2]}
     resolved |= {(index.parent / h).resolve() for h in links[2:]}
     assert resolved == {index.resolve(), gx_page.resolve(), page.resolve(),

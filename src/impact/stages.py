@@ -167,12 +167,14 @@ def data_docs(*, context_dir: str, site_dir: str, log_path: str | None = None) -
         log.info("data docs written to %s", index)
 
 
-def validation_summary(*, accounting: list[str], checks: list[str], data_docs_index: str,
-                       pages: list[str], index: str, log_path: str | None = None) -> None:
+def validation_summary(*, accounting: list[str], checks: list[str], quarantine: list[str],
+                       data_docs_index: str, pages: list[str], index: str,
+                       log_path: str | None = None) -> None:
     """Stage ``validation_summary``: the French summary page of every export and their index
     (:mod:`impact.checks.summary_page`), each linking its Great Expectations Data Docs page.
 
-    ``accounting``, ``checks`` and ``pages`` are parallel lists, one item per export."""
+    ``accounting``, ``checks``, ``quarantine`` (the published one) and ``pages`` are parallel
+    lists, one item per export."""
     import pandas as pd
 
     from impact.checks.summary_page import ExportSummary, render_export_page, render_index
@@ -181,12 +183,14 @@ def validation_summary(*, accounting: list[str], checks: list[str], data_docs_in
         site = Path(data_docs_index).parent
         index_dir = Path(index).parent
         summaries = []
-        for acc_path, checks_path, page in zip(accounting, checks, pages, strict=True):
+        for acc_path, checks_path, quarantine_path, page in zip(accounting, checks, quarantine,
+                                                                pages, strict=True):
             entry = json.loads(Path(acc_path).read_text(encoding="utf-8"))
             docs = sorted((site / "validations" / f"{entry['programme']}_{entry['wave']}")
                           .rglob("*.html"))
             href = Path(os.path.relpath(docs[0], Path(page).parent)).as_posix() if docs else None
-            summary = ExportSummary(entry, pd.read_csv(checks_path, dtype=str), href)
+            summary = ExportSummary(entry, pd.read_csv(checks_path, dtype=str), href,
+                                    pd.read_csv(quarantine_path, dtype=str))
             Path(page).parent.mkdir(parents=True, exist_ok=True)
             index_href = Path(os.path.relpath(index, Path(page).parent)).as_posix()
             Path(page).write_text(render_export_page(summary, index_href=index_href),

@@ -91,6 +91,11 @@ rule validation_summary:
             zip,
             **programme_waves(),
         ),
+        quarantine=expand(
+            "results/validation/{programme}/{wave}/quarantine.csv",
+            zip,
+            **programme_waves(),
+        ),
         data_docs="results/validation/data_docs/index.html",
     output:
         index="results/validation/synthese.html",

@@ -112,6 +112,9 @@ class ExportSummary:
     accounting: Mapping
     checks: pd.DataFrame
     data_docs_href: str | None = None
+    #: the published (redacted) quarantine, ``row_id, check, column, reason``: names the
+    #: instrument column behind each reason (a parse error's is not in ``checks.csv``)
+    quarantine: pd.DataFrame | None = None
 
 
 def family(check: str) -> str:
@@ -209,7 +212,7 @@ def render_export_page(summary: ExportSummary, *, index_href: str = "../../synth
     quarantine = acc.get("quarantine_checks", {})
     parts.append("<h2>Motifs de mise en quarantaine</h2>")
     if quarantine:
-        columns = _failing_columns(checks)
+        columns = _quarantine_columns(summary.quarantine, checks)
         rows = [[_e(REASONS.get(k, k)), _e(", ".join(columns.get(k, [])) or "—"), _n(v)]
                 for k, v in sorted(quarantine.items())]
         parts += [_table(["motif", "colonnes", "lignes"], rows, {2}),
@@ -238,10 +241,17 @@ def render_export_page(summary: ExportSummary, *, index_href: str = "../../synth
     return _page(f"Validation {name}", "".join(parts))
 
 
-def _failing_columns(checks: pd.DataFrame) -> dict[str, list[str]]:
-    failed = checks[checks["success"].astype(str).str.lower() != "true"]
+def _quarantine_columns(quarantine: pd.DataFrame | None,
+                        checks: pd.DataFrame) -> dict[str, list[str]]:
+    """Columns behind each quarantine reason: from the published quarantine when given, else
+    from the failed checks (internal helper columns, named with a leading « _ », left out)."""
+    if quarantine is not None:
+        pairs = quarantine[["check", "column"]]
+    else:
+        pairs = checks.loc[checks["success"].astype(str).str.lower() != "true",
+                           ["check", "column"]]
     out: dict[str, list[str]] = {}
-    for _, row in failed.iterrows():
+    for _, row in pairs.iterrows():
         column = row["column"]
         if pd.notna(column) and str(column) and not str(column).startswith("_"):
             names = out.setdefault(family(row["check"]), [])
