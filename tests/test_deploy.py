@@ -90,3 +90,14 @@ def test_catalogue_file_claims_only_what_is_tested():
     # --sdm conda could not be run where the workflow is developed (docs/cluster.md)
     assert usage["software-stack-deployment"]["conda"] is False
     assert (REPO / "workflow/envs/impact.post-deploy.sh").stat().st_mode & 0o111
+
+
+def test_post_deploy_script_stops_without_the_source_tree(tmp_path):
+    """From a remote module source Snakemake runs a temporary copy of the script: it must say
+    what to install instead of installing something else."""
+    copy = tmp_path / "envs/impact.post-deploy.sh"
+    copy.parent.mkdir()
+    shutil.copy(REPO / "workflow/envs/impact.post-deploy.sh", copy)
+    done = run("bash", str(copy), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "pip install --no-deps -e PATH_TO_CLONE" in done.stderr
