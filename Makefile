@@ -11,7 +11,7 @@ SNAKE  := $(BIN)/snakemake --cores $(CORES)
 export GX_ANALYTICS_ENABLED := false
 export MPLBACKEND := Agg
 
-.PHONY: run test test-fast lint bench lock report-open clean
+.PHONY: run test test-fast lint bench lock report-open clean snakemake
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: $(STAMP)
 	$(SNAKE)
-	@echo "Report: results/report/impact_itip.html (+ .pdf); data docs: results/validation/data_docs/index.html;"
+	@echo "Report: results/report/impact_itip.html (+ .pdf); validation summary (French):"
+	@echo "results/validation/synthese.html; data docs: results/validation/data_docs/index.html;"
 	@echo "row accounting: results/validation/row_accounting.csv"
 
 test: $(STAMP)
@@ -31,7 +32,13 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(SNAKE) --lint
+	$(BIN)/snakefmt --check Snakefile workflow/
 	$(BIN)/ruff check src tests workflow/scripts bench
+
+# Any Snakemake command with the project's environment, e.g.
+#   make snakemake ARGS="--workflow-profile workflow/profiles/slurm -n"
+snakemake: $(STAMP)
+	$(BIN)/snakemake $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -616,3 +616,46 @@ def test_impact_check_reads_what_the_workflow_ingested(example_run):
         assert (found.rows, found.encoding, found.delimiter, found.tool) == (
             report["rows_read"], report["encoding"], report["delimiter"], report["tool"])
         assert sorted(c.variable for c in found.columns) == report["columns_mapped"]
+# --- deploy: French validation summary pages, one version everywhere -------------------------
+
+
+def test_validation_summary_pages(example_run):
+    """Every export has its French page; verdicts follow the row accounting (the example's
+    exports all have quarantined rows and balance); counts read back; links resolve; every
+    check of the real suites is described in French; no script, no external resource."""
+    from impact.checks.summary_page import CHECK_FAMILIES, SUCCESS_SET_ASIDE, family
+
+    index = example_run / "results/validation/synthese.html"
+    soup = BeautifulSoup(index.read_text(encoding="utf-8"), "html.parser")
+    rows = soup.find("table").tbody.find_all("tr")
+    accountings = sorted((example_run / "results/validation").glob("*/*/accounting.json"))
+    assert len(rows) == len(accountings) == 8
+    for tr in rows:
+        cells = [td.get_text() for td in tr.find_all("td")]
+        page = (index.parent / tr.a["href"]).resolve()
+        entry = json.loads((page.parent / "accounting.json").read_text(encoding="utf-8"))
+        assert entry["read"] == entry["kept"] + entry["quarantined"] + entry["excluded"]
+        assert entry["quarantined"] > 0 and cells[1] == SUCCESS_SET_ASIDE
+        numbers = [int(c.replace("\u202f", "")) for c in cells[2:]]
+        assert numbers == [entry[k] for k in ("read", "kept", "quarantined", "excluded")]
+        text = page.read_text(encoding="utf-8")
+        links = [a["href"] for a in BeautifulSoup(text, "html.parser").find_all("a")]
+        assert len(links) == 2 and all((page.parent / h).is_file() for h in links)
+        assert any("data_docs/validations/" in h for h in links)
+        assert "<script" not in text and "http" not in text and "<link" not in text
+        checks = pd.read_csv(page.parent / "checks.csv", dtype=str)
+        assert set(checks["check"].map(family)) <= set(CHECK_FAMILIES)
+
+
+def test_one_version_in_citation_package_and_report(example_run):
+    import tomllib
+
+    from tests.workflow_support import REPO
+
+    version = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"]["version"]
+    citation = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    provenance = json.loads((example_run / "results/provenance.json").read_text("utf-8"))
+    notebook = (example_run / "results/report/impact_itip.ipynb").read_text(encoding="utf-8")
+    assert str(citation["version"]) == version == provenance["packages"]["impact-itip"]
+    assert f'pipeline_version = \\"{version}\\"' in notebook

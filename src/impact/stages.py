@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext, redirect_stderr
 from pathlib import Path
 
 from impact.errors import ImpactError
@@ -23,18 +24,45 @@ log = logging.getLogger("impact")
 
 
 @contextmanager
+def _stderr_into(path: Path) -> Iterator[None]:
+    """Point file descriptor 2 at ``path`` (appending) and restore it on exit: what libraries
+    and the processes they start (the notebook's kernel) write to stderr lands in the log."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    target = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    os.dup2(target, 2)
+    os.close(target)
+    try:
+        with open(path, "a", encoding="utf-8", buffering=1) as stream, redirect_stderr(stream):
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+@contextmanager
 def stage_log(path: str | Path | None, name: str) -> Iterator[logging.Logger]:
-    """Log to ``path`` (the rule's ``log:``); report :class:`ImpactError` without traceback."""
+    """Log to ``path`` (the rule's ``log:``); report :class:`ImpactError` without traceback.
+
+    With a log file, the stage's Python warnings (``logging.captureWarnings``) and anything
+    written to stderr meanwhile go to that file, not to the console: the console keeps
+    Snakemake's progress and the French message of an :class:`ImpactError`."""
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    redirect: AbstractContextManager = nullcontext()
     if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        handlers = [logging.FileHandler(path, mode="w", encoding="utf-8")]
+        Path(path).write_text("", encoding="utf-8")
+        handlers = [logging.FileHandler(path, mode="a", encoding="utf-8")]
+        redirect = _stderr_into(Path(path))
     logging.basicConfig(level=logging.INFO, handlers=handlers, force=True,
                         format="%(asctime)s %(levelname)s %(message)s")
+    logging.captureWarnings(True)
     start = time.perf_counter()
     log.info("stage %s started", name)
     try:
-        yield log
+        with redirect:
+            yield log
     except ImpactError as exc:
         log.error("%s", exc)
         print(f"\n{exc}\n", file=sys.stderr)
@@ -137,6 +165,42 @@ def data_docs(*, context_dir: str, site_dir: str, log_path: str | None = None) -
     with stage_log(log_path, "data_docs"):
         index = build_data_docs(Path(context_dir), Path(site_dir), redact=True)
         log.info("data docs written to %s", index)
+
+
+def validation_summary(*, accounting: list[str], checks: list[str], quarantine: list[str],
+                       data_docs_index: str, pages: list[str], index: str,
+                       log_path: str | None = None) -> None:
+    """Stage ``validation_summary``: the French summary page of every export and their index
+    (:mod:`impact.checks.summary_page`), each linking its Great Expectations Data Docs page.
+
+    ``accounting``, ``checks``, ``quarantine`` (the published one) and ``pages`` are parallel
+    lists, one item per export."""
+    import pandas as pd
+
+    from impact.checks.summary_page import ExportSummary, render_export_page, render_index
+
+    with stage_log(log_path, "validation_summary"):
+        site = Path(data_docs_index).parent
+        index_dir = Path(index).parent
+        summaries = []
+        for acc_path, checks_path, quarantine_path, page in zip(accounting, checks, quarantine,
+                                                                pages, strict=True):
+            entry = json.loads(Path(acc_path).read_text(encoding="utf-8"))
+            docs = sorted((site / "validations" / f"{entry['programme']}_{entry['wave']}")
+                          .rglob("*.html"))
+            href = Path(os.path.relpath(docs[0], Path(page).parent)).as_posix() if docs else None
+            summary = ExportSummary(entry, pd.read_csv(checks_path, dtype=str), href,
+                                    pd.read_csv(quarantine_path, dtype=str))
+            Path(page).parent.mkdir(parents=True, exist_ok=True)
+            index_href = Path(os.path.relpath(index, Path(page).parent)).as_posix()
+            Path(page).write_text(render_export_page(summary, index_href=index_href),
+                                  encoding="utf-8")
+            summaries.append(summary)
+            log.info("summary page %s", page)
+        hrefs = [Path(os.path.relpath(page, index_dir)).as_posix() for page in pages]
+        docs_href = Path(os.path.relpath(data_docs_index, index_dir)).as_posix()
+        Path(index).write_text(render_index(summaries, page_hrefs=hrefs,
+                                            data_docs_href=docs_href), encoding="utf-8")
 
 
 def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: list[str],

@@ -4,8 +4,18 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from impact.config import check_config, check_programmes
-from impact.errors import ImpactError
+# The workflow reads the codebooks at start-up: the package must be importable here.
+try:
+    from impact.config import check_config, check_programmes
+    from impact.errors import ImpactError
+except ImportError as error:
+    sys.exit(
+        f"\nThe Python package impact-itip is not installed in the environment that runs "
+        f"Snakemake ({sys.executable}): {error}.\nInstall it there, with its pinned "
+        f"dependencies, from the workflow's repository: `make .venv/.installed` then "
+        f"`. .venv/bin/activate` (or `pip install -r requirements.lock` and "
+        f"`pip install --no-deps -e .`), and run snakemake again.\n"
+    )
 
 try:
     check_config(config)
@@ -45,7 +55,9 @@ def codebook_file(wildcards):
 def sites_file(wildcards):
     """The programme's declared sites (sites.yaml beside its codebook, or the codebook's `sites`)."""
     book = CODEBOOKS[wildcards.programme]
-    if book.sites_path.is_file() or any("site" in w.columns for w in book.waves.values()):
+    if book.sites_path.is_file() or any(
+        "site" in w.columns for w in book.waves.values()
+    ):
         return str(book.sites_path)
     return []
 
@@ -68,6 +80,7 @@ def final_outputs():
         "results/datapackage.json",
         "results/validation/row_accounting.csv",
         "results/validation/data_docs/index.html",
+        "results/validation/synthese.html",
         "results/report/impact_itip.html",
         "results/report/impact_itip.pdf",
         "results/provenance.json",

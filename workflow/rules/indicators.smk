@@ -6,15 +6,15 @@ rule indicators:
         instrument=SURVEYS / "instrument.yaml",
     output:
         temp("restricted/indicators/{programme}.csv"),
-    params:
-        waves=lambda w: waves(w.programme),
-        config=lambda wildcards: {key: config[key] for key in ("analysis", "insertion")},
-    conda:
-        "../envs/impact.yaml"
     log:
         "logs/indicators/{programme}.log",
     benchmark:
         "benchmarks/indicators/{programme}.tsv"
+    conda:
+        "../envs/impact.yaml"
+    params:
+        waves=lambda w: waves(w.programme),
+        config=lambda wildcards: {key: config[key] for key in ("analysis", "insertion")},
     script:
         "../scripts/indicators.py"
 
@@ -23,7 +23,9 @@ rule publish:
     """Multiple-testing adjustment, pooled estimates, indicator tables and data package."""
     input:
         partials=expand("restricted/indicators/{programme}.csv", programme=PROGRAMMES),
-        attrition=expand("restricted/panel/{programme}_attrition.csv", programme=PROGRAMMES),
+        attrition=expand(
+            "restricted/panel/{programme}_attrition.csv", programme=PROGRAMMES
+        ),
         quality=expand(
             "results/panel/{programme}_linkage_quality.csv", programme=PROGRAMMES
         ),
@@ -31,16 +33,16 @@ rule publish:
         tables=expand("results/indicators/{programme}.csv", programme=PROGRAMMES),
         pooled="results/indicators/pooled.csv",
         datapackage="results/datapackage.json",
-    params:
-        programmes=PROGRAMMES,
-        analysis=lookup(dpath="analysis", within=config),
-        campaign=lookup(dpath="campaign", within=config),
-    conda:
-        "../envs/impact.yaml"
     log:
         "logs/publish/publish.log",
     benchmark:
         "benchmarks/publish/publish.tsv"
+    conda:
+        "../envs/impact.yaml"
+    params:
+        programmes=PROGRAMMES,
+        analysis=lookup(dpath="analysis", within=config),
+        campaign=lookup(dpath="campaign", within=config),
     script:
         "../scripts/publish.py"
 
@@ -53,13 +55,13 @@ rule disclosure_audit:
     output:
         findings="results/validation/disclosure_audit.csv",
         summary="results/validation/disclosure_summary.csv",
-    params:
-        analysis=lookup(dpath="analysis", within=config),
-    conda:
-        "../envs/impact.yaml"
     log:
         "logs/disclosure_audit/disclosure_audit.log",
     benchmark:
         "benchmarks/disclosure_audit/disclosure_audit.tsv"
+    conda:
+        "../envs/impact.yaml"
+    params:
+        analysis=lookup(dpath="analysis", within=config),
     script:
         "../scripts/disclosure_audit.py"

@@ -19,16 +19,16 @@ rule link:
         decisions="restricted/panel/{programme}_linkage.csv",
         quality="results/panel/{programme}_linkage_quality.csv",
         attrition=temp("restricted/panel/{programme}_attrition.csv"),
+    log:
+        "logs/link/{programme}.log",
+    benchmark:
+        "benchmarks/link/{programme}.tsv"
+    conda:
+        "../envs/impact.yaml"
     params:
         waves=lambda w: waves(w.programme),
         pseudonymisation=lookup(dpath="pseudonymisation", within=config),
         linkage=lookup(dpath="linkage", within=config),
         min_item_share=lookup(dpath="analysis/min_item_share", within=config),
-    conda:
-        "../envs/impact.yaml"
-    log:
-        "logs/link/{programme}.log",
-    benchmark:
-        "benchmarks/link/{programme}.tsv"
     script:
         "../scripts/link.py"

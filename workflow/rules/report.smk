@@ -16,9 +16,13 @@ rule report:
         quality=expand(
             "results/panel/{programme}_linkage_quality.csv", programme=PROGRAMMES
         ),
-        ingest=expand("results/interim/{programme}/{wave}.json", zip, **programme_waves()),
+        ingest=expand(
+            "results/interim/{programme}/{wave}.json", zip, **programme_waves()
+        ),
         checks=expand(
-            "results/validation/{programme}/{wave}/checks.csv", zip, **programme_waves()
+            "results/validation/{programme}/{wave}/checks.csv",
+            zip,
+            **programme_waves(),
         ),
         # raw exports and simulation parameters: hashed into provenance.json
         exports=[
@@ -26,7 +30,9 @@ rule report:
             for programme in PROGRAMMES
             for wave in waves(programme)
         ],
-        codebooks=expand(str(SURVEYS / "{programme}" / "codebook.yaml"), programme=PROGRAMMES),
+        codebooks=expand(
+            str(SURVEYS / "{programme}" / "codebook.yaml"), programme=PROGRAMMES
+        ),
         instrument=SURVEYS / "instrument.yaml",
         config=workflow.configfiles,
         simulation=[
@@ -52,6 +58,12 @@ rule report:
             category="Traçabilité",
             labels={"document": "provenance", "format": "JSON"},
         ),
+    log:
+        "logs/report/report.log",
+    benchmark:
+        "benchmarks/report/report.tsv"
+    conda:
+        "../envs/impact.yaml"
     params:
         programmes=PROGRAMMES,
         waves={programme: waves(programme) for programme in PROGRAMMES},
@@ -59,11 +71,5 @@ rule report:
         analysis=lookup(dpath="analysis", within=config),
         options=lookup(dpath="report", within=config),
         run_config=lambda wildcards: config,
-    conda:
-        "../envs/impact.yaml"
-    log:
-        "logs/report/report.log",
-    benchmark:
-        "benchmarks/report/report.tsv"
     script:
         "../scripts/report.py"
