@@ -17,8 +17,8 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from impact.errors import ConfigError, DataError
 import impact.indicators.insertion  # noqa: F401  (registers the insertion indicator codes)
+from impact.errors import ConfigError, DataError
 from impact.indicators import contract
 from impact.toolkit import dictionary, exports
 from tests.conftest import SURVEYS
@@ -58,7 +58,7 @@ def _publish(root, rows, *, tamper: bool = False):
     table = contract.tidy(rows)
     paths = {"alpha": "indicators/alpha.csv", "pooled": "indicators/pooled.csv"}
     (root / "indicators").mkdir(parents=True, exist_ok=True)
-    for name, rel in paths.items():
+    for rel in paths.values():
         contract.write_csv(table, root / rel)
         if tamper:  # a CSV that still carries numbers in its suppressed rows
             raw = pd.read_csv(root / rel, dtype=str, keep_default_na=False)
