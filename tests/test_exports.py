@@ -277,6 +277,10 @@ def test_stata_and_spss_files_read_back_with_labels(panel, instrument, codebooks
     assert pd.to_datetime(data["submitted_at"]).tolist() == panel["submitted_at"].tolist()
     np.testing.assert_allclose(data["image_pomp"], panel["image_pomp"])
     assert [values["wave"][w] for w in data["wave"]] == list(panel["wave"].astype(str))
+    if ext == "sav":  # SPSS measurement levels
+        measure = meta.variable_measure
+        assert (measure["image_1"], measure["gender"], measure["age"], measure["site"]) == \
+            ("ordinal", "nominal", "scale", "nominal")
 
 
 def test_parquet_keeps_codes_and_carries_labels(panel, instrument, codebooks, tmp_path):

@@ -68,6 +68,7 @@ class PanelLabels:
     value_labels: dict[str, dict[int, str]] = field(default_factory=dict)
     numeric_codes: dict[str, dict[str, int]] = field(default_factory=dict)
     codes: dict[str, dict[str, str]] = field(default_factory=dict)  # Parquet code → label
+    ordinal: frozenset[str] = frozenset()  # ordered codes (Likert items, waves)
 
     def label(self, column: str) -> str:
         return self.labels.get(column, column)
@@ -76,6 +77,13 @@ class PanelLabels:
         """The label cut to Stata's 80 characters (an ellipsis says it was cut)."""
         text = self.label(column)
         return text if len(text) <= STATA_LABEL_MAX else text[:STATA_LABEL_MAX - 1] + "…"
+
+    def measure(self, column: str, numeric: bool) -> str:
+        """SPSS measurement level: ``ordinal`` (ordered codes), ``nominal`` (other codes,
+        text) or ``scale`` (numbers)."""
+        if column in self.ordinal:
+            return "ordinal"
+        return "nominal" if column in self.codes or not numeric else "scale"
 
     def metadata(self, columns: list[str]) -> dict:
         """What the Parquet schema metadata carries (key ``impact.labels``)."""
@@ -133,7 +141,9 @@ def panel_labels(columns: list[str], instrument: Instrument, codebook: Codebook)
         else:
             numeric[column] = {c: i for i, c in enumerate(found, start=1)}
             value_labels[column] = {i: found[c] for c, i in numeric[column].items()}
-    return PanelLabels(labels, value_labels, numeric, codes)
+    ordinal = frozenset(c for c in codes if c == "wave" or (
+        c in instrument.variables and instrument.variables[c].type == "likert"))
+    return PanelLabels(labels, value_labels, numeric, codes, ordinal)
 
 
 def _kind(dtype) -> str:

@@ -398,12 +398,14 @@ def write_panel(panel: pd.DataFrame, labels: PanelLabels, *, dta: str | Path,
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     frame = stata_frame(panel, labels)
     value_labels = {c: v for c, v in labels.value_labels.items() if c in frame}
+    measures = {c: labels.measure(c, pd.api.types.is_numeric_dtype(frame[c])) for c in frame}
     pyreadstat.write_dta(frame, str(dta), file_label=file_label[:80], version=15,
                          column_labels={c: labels.stata_label(c) for c in frame.columns},
                          variable_value_labels=value_labels)
     pyreadstat.write_sav(frame, str(sav), file_label=file_label[:64],
                          column_labels={c: labels.label(c) for c in frame.columns},
-                         variable_value_labels=value_labels)
+                         variable_value_labels=value_labels,
+                         variable_measure=measures)
     _restamp_dta(Path(dta), _stamp())
     _restamp_sav(Path(sav), _stamp())
     table = pa.Table.from_pandas(panel, preserve_index=False)
