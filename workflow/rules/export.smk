@@ -2,21 +2,6 @@
 # the row-level panel for Stata, SPSS and R in restricted/, the data dictionary in results/.
 
 
-def export_outputs():
-    """The exports' final outputs (the panel files are personal data: restricted/)."""
-    return [
-        "results/exports/impact_itip_tableaux.xlsx",
-        *expand("results/exports/csv_fr/{table}.csv", table=[*PROGRAMMES, "pooled"]),
-        "results/exports/dictionnaire_des_donnees.xlsx",
-        *expand("results/exports/panel_{programme}.schema.json", programme=PROGRAMMES),
-        *expand(
-            "restricted/exports/{programme}.{ext}",
-            programme=PROGRAMMES,
-            ext=["dta", "sav", "parquet"],
-        ),
-    ]
-
-
 rule export_tables:
     """The published indicator tables as one workbook and as French-Excel CSV files."""
     input:

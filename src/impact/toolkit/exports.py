@@ -154,8 +154,10 @@ def notes(table: PublishedTable, *, campaign: str, synthetic: bool,
     if len(shown):
         row = shown.iloc[0]
         lecture = (f"pour {programmes.get(row['programme'], row['programme'])}, la mesure "
-                   f"« {row['measure']} » a changé de {french_number(row['estimate'])} "
-                   f"({row['unit']}) entre les vagues {row['wave_from']} et {row['wave_to']} "
+                   f"« {row['measure']} » a changé de "
+                   f"{'+' if row['estimate'] > 0 else ''}{french_number(row['estimate'])} "
+                   f"(unité : {row['unit']}) entre les vagues {row['wave_from']} et "
+                   f"{row['wave_to']} "
                    f"(IC à 95 % : {french_number(row['ci_low'])} à "
                    f"{french_number(row['ci_high'])} ; n = {int(row['n'])}).")
     else:
