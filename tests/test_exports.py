@@ -139,7 +139,7 @@ def test_workbook_formula_safe_and_notes(published, tmp_path):
         at = next(i for i, r in enumerate(readme) if r[0] == f"Feuille « {name} »")
         assert [r[0] for r in readme[at + 1:at + 4]] == ["Lecture", "Champ", "Source"]
         lecture, champ = readme[at + 1][1], readme[at + 2][1]
-        assert "+0,42 (unité : points)" in lecture and "n = 120" in lecture  # the first shown mean change
+        assert "+0,42 (unité : points)" in lecture and "n = 120" in lecture  # first change
         assert "Programme Alpha" in champ and "synthétiques" in champ
     columns = [r[0] for r in readme if r[0] in contract.COLUMNS]
     assert columns == list(contract.COLUMNS)

@@ -181,14 +181,18 @@ def dictionary_frames(panels: Mapping[str, pd.DataFrame], instrument: Instrument
         for position, column in enumerate(panel.columns, start=1):
             var = instrument.variables.get(column)
             score_of = column[:-5] if column.endswith("_pomp") else column
-            kind = _kind(panel[column].dtype)
+            kind = "date" if var and var.type == "date" else _kind(panel[column].dtype)
             stored = ("numérique (codes étiquetés)" if column in labels.numeric_codes
-                      else "texte" if kind == "string" else "numérique")
+                      else "texte" if kind == "string"
+                      else "date et heure (Stata %tc)" if kind in ("date", "datetime")
+                      else "numérique")
             variables.append({
                 "programme": programme, "position": position, "variable": column,
                 "libelle": labels.label(column), "type": kind, "stata_spss": stored,
                 "section": var.section if var else (
-                    "scores" if score_of in instrument.scales else "liaison et provenance"),
+                    "scores" if score_of in instrument.scales
+                    else "pondération" if column.startswith("ipw_")
+                    else "liaison et provenance"),
                 "echelle": var.scale if var and var.scale else (
                     score_of if score_of in instrument.scales else ""),
                 "inverse": bool(var.reverse) if var else False,
