@@ -312,6 +312,15 @@ def test_a_panel_with_an_identifier_or_a_code_is_refused(panel, column):
         exports.assert_pseudonymised(bad, source="p.parquet", free_text=["test_flag"])
 
 
+def test_a_column_the_codebook_declares_an_identifier_is_refused(panel, codebooks):
+    declared = codebooks["cordee"].waves["pre"].identifiers
+    assert "G05Q01" in declared  # declared a direct identifier by the example codebook
+    with pytest.raises(DataError, match="colonnes interdites.*G05Q01"):
+        exports.assert_pseudonymised(panel.assign(G05Q01="x"), source="p", free_text=[],
+                                     identifiers=declared)
+    exports.assert_pseudonymised(panel, source="p", free_text=[], identifiers=declared)
+
+
 def test_a_panel_without_the_keyed_hash_is_refused(panel):
     with pytest.raises(DataError, match="respondent_id"):
         exports.assert_pseudonymised(panel.assign(respondent_id="AB12"), source="p",

@@ -330,7 +330,9 @@ def export_panel(*, panel: str, instrument_path: str, codebook_path: str, dta: s
         frame = pd.read_parquet(panel)
         free_text = [v.name for v in instrument.variables.values()
                      if v.type in ("text", "code") and v.name != "site"]
-        exports.assert_pseudonymised(frame, source=panel, free_text=free_text)
+        exports.assert_pseudonymised(
+            frame, source=panel, free_text=free_text,
+            identifiers=tuple(i for w in codebook.waves.values() for i in w.identifiers))
         labels = panel_labels(list(frame.columns), instrument, codebook)
         exports.write_panel(frame, labels, dta=dta, sav=sav, parquet=parquet,
                             file_label=f"Impact ITIP, {codebook.label}, {campaign['label']}")

@@ -347,11 +347,14 @@ FORBIDDEN = re.compile(r"^(code(_hash|_mother|_month|_town)?|site_typed|name|nom
                        r"e?mail|courriel|phone|telephone|ipaddr|comment\w*|free_text)$", re.I)
 
 
-def assert_pseudonymised(panel: pd.DataFrame, *, source: str, free_text: list[str]) -> None:
-    """Stop unless the panel holds no direct identifier, no pseudonymous code (raw, parts or
+def assert_pseudonymised(panel: pd.DataFrame, *, source: str, free_text: list[str],
+                         identifiers: tuple[str, ...] = ()) -> None:
+    """Stop unless the panel holds no direct identifier (``identifiers``: the raw columns
+    the codebook declares as such, and the usual names), no pseudonymous code (raw, parts or
     ``code_hash``) and no free text (``free_text``: the instrument's text variables other
     than the declared site), and its ``respondent_id`` is the 16-hex keyed hash."""
-    found = [c for c in panel.columns if FORBIDDEN.match(str(c)) or c in free_text]
+    found = [c for c in panel.columns
+             if FORBIDDEN.match(str(c)) or c in free_text or c in identifiers]
     if found:
         raise DataError(f"{source} : colonnes interdites dans un panel pseudonymisé : "
                         f"{', '.join(found)}. Elles ne doivent jamais quitter l'ingestion ; "
