@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from impact.checks.gx_store import run_time
@@ -373,13 +372,13 @@ def stata_frame(panel: pd.DataFrame, labels: PanelLabels) -> pd.DataFrame:
         values = panel[column]
         if column in labels.numeric_codes:
             mapping = labels.numeric_codes[column]
-            unknown = sorted(set(values.dropna().astype(str)) - set(mapping))
+            text = values.astype(object).where(values.notna(), None)
+            unknown = sorted({str(v) for v in pd.unique(text.dropna())} - set(mapping))
             if unknown:
                 raise DataError(f"colonne {column} : codes sans libellé dans l'instrument "
                                 f"({', '.join(unknown[:5])}) ; ajoutez-les à "
                                 "surveys/instrument.yaml.")
-            out[column] = values.astype(object).map(
-                lambda v, m=mapping: np.nan if pd.isna(v) else float(m[str(v)]))
+            out[column] = text.map(mapping).astype("float64")  # missing → NaN
         elif pd.api.types.is_bool_dtype(values):
             out[column] = values.astype("float64")
         elif pd.api.types.is_datetime64_any_dtype(values):
