@@ -17,6 +17,8 @@ rule export_tables:
         ),
     log:
         "logs/export_tables/export_tables.log",
+    benchmark:
+        "benchmarks/export_tables/export_tables.tsv"
     conda:
         "../envs/impact.yaml"
     params:
@@ -37,6 +39,8 @@ rule export_panel:
         parquet="restricted/exports/{programme}.parquet",
     log:
         "logs/export_panel/{programme}.log",
+    benchmark:
+        "benchmarks/export_panel/{programme}.tsv"
     conda:
         "../envs/impact.yaml"
     params:
@@ -58,6 +62,8 @@ rule data_dictionary:
         ),
     log:
         "logs/data_dictionary/data_dictionary.log",
+    benchmark:
+        "benchmarks/data_dictionary/data_dictionary.tsv"
     conda:
         "../envs/impact.yaml"
     params:
