@@ -88,7 +88,8 @@ def published(tmp_path):
 
 def _write(tables, path):
     notes = {t.name: exports.notes(t, campaign="Campagne test", synthetic=True,
-                                   programmes={"alpha": "Programme Alpha"}, version="9.9")
+                                   programmes={"alpha": "Programme Alpha"}, version="9.9",
+                                   measures={"image": "Image de l'industrie"})
              for t in tables}
     exports.write_workbook(tables, path, title="Impact ITIP — test", table_notes=notes)
 
@@ -140,6 +141,7 @@ def test_workbook_formula_safe_and_notes(published, tmp_path):
         assert [r[0] for r in readme[at + 1:at + 4]] == ["Lecture", "Champ", "Source"]
         lecture, champ = readme[at + 1][1], readme[at + 2][1]
         assert "+0,42 (unité : points)" in lecture and "n = 120" in lecture  # first change
+        assert "« Image de l'industrie »" in lecture
         assert "Programme Alpha" in champ and "synthétiques" in champ
     columns = [r[0] for r in readme if r[0] in contract.COLUMNS]
     assert columns == list(contract.COLUMNS)

@@ -301,9 +301,11 @@ def export_tables(*, datapackage: str, instrument_path: str, codebook_paths: lis
             raise ConfigError(f"{datapackage} describes the tables "
                               f"{sorted(t.name for t in tables)}, the rule writes "
                               f"{sorted(targets)}: they must be the same.")
+        measures = {name: scale.label for name, scale in instrument.scales.items()}
         notes = {t.name: exports.notes(t, campaign=campaign["label"],
                                        synthetic=bool(campaign["synthetic"]),
-                                       programmes=labels, version=__version__)
+                                       programmes=labels, version=__version__,
+                                       measures=measures)
                  for t in tables}
         exports.write_workbook(tables, workbook, title=f"Impact ITIP — indicateurs, "
                                f"{campaign['label']}", table_notes=notes)

@@ -141,19 +141,22 @@ def french_number(value: float, digits: int = 2) -> str:
 
 
 def notes(table: PublishedTable, *, campaign: str, synthetic: bool,
-          programmes: dict[str, str], version: str) -> dict[str, str]:
+          programmes: dict[str, str], version: str,
+          measures: dict[str, str] | None = None) -> dict[str, str]:
     """The Lecture / Champ / Source notes of one table (French public statistics style).
 
-    ``programmes`` maps programme ids to their labels (codebooks). The Lecture note reads the
-    first published mean change of the table, so it shows how to read a row.
+    ``programmes`` maps programme ids to their labels (codebooks), ``measures`` scale and
+    item names to theirs (instrument). The Lecture note reads the first published mean
+    change of the table, so it shows how to read a row.
     """
+    measures = measures or {}
     frame = table.frame
     shown = frame[(frame["indicator"] == "mean_change") & (frame["suppression"] == "shown")
                   & frame["estimate"].notna() & (frame["subgroup"] == "all")]
     if len(shown):
         row = shown.iloc[0]
         lecture = (f"pour {programmes.get(row['programme'], row['programme'])}, la mesure "
-                   f"« {row['measure']} » a changé de "
+                   f"« {measures.get(row['measure'], row['measure'])} » a changé de "
                    f"{'+' if row['estimate'] > 0 else ''}{french_number(row['estimate'])} "
                    f"(unité : {row['unit']}) entre les vagues {row['wave_from']} et "
                    f"{row['wave_to']} "
