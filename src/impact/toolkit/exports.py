@@ -200,7 +200,7 @@ def write_workbook(tables: list[PublishedTable], path: str | Path, *, title: str
                    table_notes: dict[str, dict[str, str]], description: str = "") -> None:
     """One ``.xlsx`` workbook: a « Lisez-moi » sheet (title, notes of every table, the columns
     and their meaning), then one sheet per table with a frozen header row, an autofilter,
-    French headers and number formats; deterministic bytes (:func:`deterministic_zip`)."""
+    French headers and number formats; reproducible bytes (:func:`save_workbook`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -256,14 +256,7 @@ def write_workbook(tables: list[PublishedTable], path: str | Path, *, title: str
         for j, header in enumerate(headers(table.fields), start=1):
             sheet.column_dimensions[sheet.cell(1, j).column_letter].width = \
                 max(10, min(len(header) + 2, 28))
-    when = _stamp()
-    book.properties.created = when
-    book.properties.modified = when
-    book.properties.creator = "Impact ITIP"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_bytes(deterministic_zip(buffer.getvalue(), when))
+    save_workbook(book, path)
 
 
 def write_french_csv(table: PublishedTable, path: str | Path) -> None:
@@ -331,14 +324,7 @@ def write_dictionary(frames: dict[str, pd.DataFrame], path: str | Path, *,
         for j, header in enumerate(names.values(), start=1):
             width = 60 if header in ("Libellé", "Texte de la question") else len(header) + 4
             sheet.column_dimensions[sheet.cell(1, j).column_letter].width = width
-    when = _stamp()
-    book.properties.created = when
-    book.properties.modified = when
-    book.properties.creator = "Impact ITIP"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_bytes(deterministic_zip(buffer.getvalue(), when))
+    save_workbook(book, path)
 
 
 # ------------------------------------------------------------------------ row-level panel
@@ -427,6 +413,19 @@ def write_panel(panel: pd.DataFrame, labels: PanelLabels, *, dta: str | Path,
 def _stamp() -> datetime:
     """The time written into files: ``SOURCE_DATE_EPOCH`` or a fixed one (zip needs ≥ 1980)."""
     return max(run_time(), datetime(1980, 1, 1, tzinfo=UTC))
+
+
+def save_workbook(book, path: str | Path) -> None:
+    """Save an openpyxl workbook with reproducible bytes: document properties and zip
+    entries dated :func:`_stamp` (:func:`deterministic_zip`)."""
+    when = _stamp()
+    book.properties.created = when
+    book.properties.modified = when
+    book.properties.creator = "Impact ITIP"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_bytes(deterministic_zip(buffer.getvalue(), when))
 
 
 def deterministic_zip(data: bytes, when: datetime) -> bytes:
