@@ -17,9 +17,11 @@ include: "workflow/rules/validate.smk"
 include: "workflow/rules/link.smk"
 include: "workflow/rules/indicators.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/export.smk"
 
 
 rule all:
     default_target: True
     input:
         final_outputs(),
+        export_outputs(),

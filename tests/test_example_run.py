@@ -111,6 +111,12 @@ def readable_text(path: Path) -> str:
         frame = pd.read_parquet(path)
         cells = frame.astype(object).to_numpy().ravel().tolist()
         return "\n".join(map(str, cells)) + " ".join(frame.columns)
+    if path.suffix == ".xlsx":  # a zip of XML parts: read every part (exports, branch exports)
+        import zipfile
+
+        with zipfile.ZipFile(path) as book:
+            return "\n".join(book.read(n).decode("utf-8", errors="ignore")
+                             for n in book.namelist())
     if path.suffix == ".pdf":
         from pypdf import PdfReader
 
@@ -659,3 +665,66 @@ def test_one_version_in_citation_package_and_report(example_run):
     notebook = (example_run / "results/report/impact_itip.ipynb").read_text(encoding="utf-8")
     assert str(citation["version"]) == version == provenance["packages"]["impact-itip"]
     assert f'pipeline_version = \\"{version}\\"' in notebook
+# ======================================================================== exports
+
+
+def test_exports_are_written_and_read_back(example_run):
+    """The export rules' files, read back and compared with the published tables and the
+    panels they come from (details in tests/test_exports.py)."""
+    import pyreadstat
+    from openpyxl import load_workbook
+
+    from impact.toolkit.exports import secret_mask
+
+    run = example_run
+    package = json.loads((run / "results/datapackage.json").read_text(encoding="utf-8"))
+    names = [r["name"] for r in package["resources"] if r.get("format") == "csv"]
+    book = load_workbook(run / "results/exports/impact_itip_tableaux.xlsx", read_only=True)
+    assert book.sheetnames == ["Lisez-moi", *names]
+    for resource in (r for r in package["resources"] if r["name"] in names):
+        raw = pd.read_csv(run / "results" / resource["path"], dtype=str,
+                          keep_default_na=False)
+        hidden = raw["suppression"].isin(["primary", "secondary"])
+        rows = list(book[resource["name"]].iter_rows(min_row=2, values_only=True))
+        assert len(rows) == len(raw)
+        cells = pd.DataFrame(rows, columns=raw.columns)
+        secret = cells == "s."
+        # « s. » in suppressed rows only: every blanked number there, n when it is blank
+        assert not secret[~hidden].any().any()
+        assert secret.loc[hidden, "estimate"].all()
+        assert (secret["n"] == (hidden & (raw["n"] == ""))).all()
+        assert secret.to_numpy().sum() == secret_mask(contract.read_csv(
+            run / "results" / resource["path"])).to_numpy().sum()
+        shown = ~hidden & (raw["estimate"] != "")
+        assert (cells.loc[shown, "estimate"].astype(float)
+                == raw.loc[shown, "estimate"].astype(float)).all()
+        french = pd.read_csv(run / f"results/exports/csv_fr/{resource['name']}.csv", sep=";",
+                             decimal=",", encoding="utf-8-sig", dtype=str,
+                             keep_default_na=False)
+        assert ((french == "s.") == secret).all().all()
+        assert (french.loc[shown, "estimate"].str.replace(",", ".")
+                == raw.loc[shown, "estimate"]).all()
+        print(f"\n{resource['name']}: {len(raw)} rows, {int(secret.to_numpy().sum())} « s. »")
+    dictionary = load_workbook(run / "results/exports/dictionnaire_des_donnees.xlsx",
+                               read_only=True)
+    described = pd.DataFrame(list(dictionary["Variables"].iter_rows(min_row=2,
+                                                                    values_only=True)))
+    for programme in ("cordee", "semaines_apprenantes", "industrie_transition"):
+        panel = pd.read_parquet(run / f"restricted/panel/{programme}.parquet")
+        assert not {"code", "code_hash", "code_mother", "code_month", "code_town"} & \
+            set(panel.columns)
+        assert described[described[0] == programme][2].tolist() == list(panel.columns)
+        schema = json.loads((run / f"results/exports/panel_{programme}.schema.json")
+                            .read_text(encoding="utf-8"))
+        assert [f["name"] for f in schema["fields"]] == list(panel.columns)
+        exported = pd.read_parquet(run / f"restricted/exports/{programme}.parquet")
+        pd.testing.assert_frame_equal(exported, panel)
+        for ext, reader in (("dta", pyreadstat.read_dta), ("sav", pyreadstat.read_sav)):
+            data, meta = reader(str(run / f"restricted/exports/{programme}.{ext}"))
+            assert list(data.columns) == list(panel.columns) and len(data) == len(panel)
+            assert data["respondent_id"].tolist() == panel["respondent_id"].tolist()
+            item = next(c for c in panel.columns if c.endswith("_1"))
+            assert (data[item].fillna(-1) == panel[item].astype(float).fillna(-1)).all()
+            assert all(meta.column_names_to_labels.values())
+            assert set(meta.variable_value_labels[item]) >= set(panel[item].dropna().unique())
+    assert (run / "logs/export_tables/export_tables.log").is_file()

@@ -340,3 +340,91 @@ def disclosure_audit(*, tables: list[str], analysis: dict, findings: str, summar
                 f"{first['measure']} / {first['indicator']} / {first['subgroup']}="
                 f"{first['subgroup_value']} within [{first['low']:g}, {first['high']:g}]; "
                 f"see {findings}")
+
+
+# ------------------------------------------------------------------ exports (issue 17, item 4)
+
+def export_tables(*, datapackage: str, instrument_path: str, codebook_paths: list[str],
+                  campaign: dict, workbook: str, french_csv: list[str],
+                  log_path: str | None = None) -> None:
+    """Stage ``export_tables``: the published tables as one ``.xlsx`` workbook and as
+    French-Excel CSV files (``impact.toolkit.exports``)."""
+    from impact import __version__
+    from impact.errors import ConfigError
+    from impact.survey.codebook import load_codebook
+    from impact.survey.instrument import load_instrument
+    from impact.toolkit import exports
+
+    with stage_log(log_path, "export_tables"):
+        instrument = load_instrument(instrument_path)
+        labels = {book.programme: book.label for book in
+                  (load_codebook(p, instrument) for p in codebook_paths)}
+        tables = exports.read_published(datapackage)
+        targets = {Path(p).stem: p for p in french_csv}
+        if set(targets) != {t.name for t in tables}:
+            raise ConfigError(f"{datapackage} describes the tables "
+                              f"{sorted(t.name for t in tables)}, the rule writes "
+                              f"{sorted(targets)}: they must be the same.")
+        measures = {name: scale.label for name, scale in instrument.scales.items()}
+        notes = {t.name: exports.notes(t, campaign=campaign["label"],
+                                       synthetic=bool(campaign["synthetic"]),
+                                       programmes=labels, version=__version__,
+                                       measures=measures)
+                 for t in tables}
+        exports.write_workbook(tables, workbook, title=f"Impact ITIP — indicateurs, "
+                               f"{campaign['label']}", table_notes=notes)
+        for table in tables:
+            exports.write_french_csv(table, targets[table.name])
+            hidden = exports.secret_mask(table.frame).to_numpy().sum()
+            log.info("%s: %d rows, %d cells « s. »", table.name, len(table.frame), hidden)
+
+
+def export_panel(*, panel: str, instrument_path: str, codebook_path: str, dta: str, sav: str,
+                 parquet: str, campaign: dict, log_path: str | None = None) -> None:
+    """Stage ``export_panel``: one programme's panel as Stata, SPSS and Parquet files with
+    variable and value labels, after checking it holds no identifier (restricted zone)."""
+    import pandas as pd
+
+    from impact.survey.codebook import load_codebook
+    from impact.survey.instrument import load_instrument
+    from impact.toolkit import exports
+    from impact.toolkit.dictionary import panel_labels
+
+    with stage_log(log_path, f"export_panel {panel}"):
+        instrument = load_instrument(instrument_path)
+        codebook = load_codebook(codebook_path, instrument)
+        frame = pd.read_parquet(panel)
+        free_text = [v.name for v in instrument.variables.values()
+                     if v.type in ("text", "code") and v.name != "site"]
+        exports.assert_pseudonymised(
+            frame, source=panel, free_text=free_text,
+            identifiers=tuple(i for w in codebook.waves.values() for i in w.identifiers))
+        labels = panel_labels(list(frame.columns), instrument, codebook)
+        exports.write_panel(frame, labels, dta=dta, sav=sav, parquet=parquet,
+                            file_label=f"Impact ITIP, {codebook.label}, {campaign['label']}")
+        log.info("%d rows x %d variables written (Stata, SPSS, Parquet)", *frame.shape)
+
+
+def data_dictionary(*, panels: list[str], instrument_path: str, codebook_paths: list[str],
+                    campaign: dict, workbook: str, schemas: list[str],
+                    log_path: str | None = None) -> None:
+    """Stage ``data_dictionary``: the panels' dictionary (``.xlsx``) and one Frictionless
+    Table Schema per programme, from the panels' columns and types only."""
+    import pyarrow.parquet as pq
+
+    from impact.survey.codebook import load_codebook
+    from impact.survey.instrument import load_instrument
+    from impact.toolkit import dictionary, exports
+
+    with stage_log(log_path, "data_dictionary"):
+        instrument = load_instrument(instrument_path)
+        books = [load_codebook(p, instrument) for p in codebook_paths]
+        empty = {book.programme: pq.read_schema(path).empty_table().to_pandas()
+                 for book, path in zip(books, panels, strict=True)}
+        frames = dictionary.dictionary_frames(empty, instrument,
+                                              {b.programme: b for b in books})
+        exports.write_dictionary(frames, workbook, title=f"Impact ITIP — dictionnaire des "
+                                 f"données, {campaign['label']}")
+        for book, path in zip(books, schemas, strict=True):
+            dictionary.write_schema(dictionary.table_schema(frames, book.programme), path)
+        log.info("%d variables described", len(frames["variables"]))

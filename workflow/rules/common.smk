@@ -85,3 +85,18 @@ def final_outputs():
         "results/report/impact_itip.pdf",
         "results/provenance.json",
     ]
+
+
+def export_outputs():
+    """The exports' final outputs (the panel files are personal data: restricted/)."""
+    return [
+        "results/exports/impact_itip_tableaux.xlsx",
+        *expand("results/exports/csv_fr/{table}.csv", table=[*PROGRAMMES, "pooled"]),
+        "results/exports/dictionnaire_des_donnees.xlsx",
+        *expand("results/exports/panel_{programme}.schema.json", programme=PROGRAMMES),
+        *expand(
+            "restricted/exports/{programme}.{ext}",
+            programme=PROGRAMMES,
+            ext=["dta", "sav", "parquet"],
+        ),
+    ]
