@@ -49,9 +49,7 @@ __all__ = ["count_violations", "typeset", "typeset_html"]
 NBSP = "\u00a0"
 NNBSP = "\u202f"
 _SP = "[ \u00a0\u202f]"  # any horizontal space we may replace
-_MONTHS = (
-    "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
-)
+_MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
 _UNITS = "€|k€|M€|h|min|s|ms|km|m|cm|mm|kg|g|pts?|pp|ans|mois|jours|semaines|heures"
 # A short symbol before a relation: n, N, p, g, d_z, IC, α, χ² … (at most four characters).
 _SYMBOL = r"(?<![\w.\-/])[A-Za-zα-ωΑ-Ω][\w²]{0,3}"
@@ -114,7 +112,9 @@ def _rules(lang: str) -> tuple[_Rule, ...]:
     try:
         return _RULES[lang]
     except KeyError:
-        raise ValueError(f"unknown report language {lang!r}; expected one of {sorted(_RULES)}")
+        raise ValueError(
+            f"unknown report language {lang!r}; expected one of {sorted(_RULES)}"
+        ) from None
 
 
 def _long_number_edits(text: str) -> list[tuple[int, int, str, bool]]:
@@ -283,9 +283,7 @@ def typeset_html(html: str, lang: str = "fr") -> str:
 _BREAKABLE = "[ \t\n\r]"
 _NB = "\u00a0\u202f"
 # « n = 12 » with anything but U+00A0 on both sides of the relation
-_RELATION = (
-    rf"(?<![\w.\-/])[nNp](?!\u00a0{_REL}\u00a0[−\-]?\d)[\s{_NB}]*{_REL}[\s{_NB}]*[−\-]?\d"
-)
+_RELATION = rf"(?<![\w.\-/])[nNp](?!\u00a0{_REL}\u00a0[−\-]?\d)[\s{_NB}]*{_REL}[\s{_NB}]*[−\-]?\d"
 _FR_CHECKS: dict[str, str] = {
     "space_before_colon": rf"(?<=[^{_NB}:]):(?=\s|$)",
     "space_before_semicolon": rf"(?<=[^{_NB};]);(?=\s|$)",
