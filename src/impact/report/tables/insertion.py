@@ -117,7 +117,7 @@ def insertion_subgroups(table: pd.DataFrame, programme: str, labels: Labels,
 def _covariate_label(term: str, labels: Labels) -> str:
     var, _sep, value = term.partition("=")
     if value:
-        colon = "\u00a0: " if current_language() == "fr" else ": "
+        colon = " : " if current_language() == "fr" else ": "
         return f"{labels.variable(var)}{colon}{labels.value(var, value)}"
     if var.endswith("_pre") and var[:-4] in labels.measures:
         return _("{mesure} (score initial)").format(mesure=labels.measure(var[:-4]))

@@ -97,7 +97,7 @@ def imbalance_table(table: pd.DataFrame, labels: Labels) -> pd.DataFrame:
     rows = []
     for _row, r in svl.iterrows():
         var, _sep, value = str(r["subgroup_value"]).partition("=")
-        colon = "\u00a0: " if current_language() == "fr" else ": "
+        colon = " : " if current_language() == "fr" else ": "
         name = (f"{labels.variable(var)}{colon}{labels.value(var, value)}" if value
                 else labels.measure(var))
         rows.append({N_("Programme"): labels.programme(r["programme"]),
