@@ -223,3 +223,50 @@ def test_table_words_in_english() -> None:
         assert labels.programme("p1") == "Cordée"
         assert labels.variable("age_band") == "Age band"
     assert labels.wave("pre") == "avant"
+
+
+def test_instrument_labels_in_english(caplog: pytest.LogCaptureFixture) -> None:
+    inst = REPO / "surveys" / "instrument.yaml"
+    fr = common.load_labels(inst, {})
+    with use_language("en"), caplog.at_level(logging.WARNING):
+        en = common.load_labels(inst, {})
+    assert "no English wording" not in caplog.text  # the example instrument is complete
+    assert fr.measure("interest") == "Intérêt pour les métiers industriels"
+    assert en.measure("interest") == "Interest in industrial jobs"
+    assert en.items["interest_2"] == "I could see myself working in industry."
+    assert en.value("audience", "collegien") == "Lower-secondary pupil"
+    assert fr.value("audience", "collegien") == "Collégienne ou collégien"
+    assert en.response_scales["accord4"]["codes"][4] == "Strongly agree"
+    assert set(en.items) == set(fr.items) and set(en.codes) == set(fr.codes)
+
+
+def test_instrument_without_english_falls_back_with_a_note(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    inst = tmp_path / "instrument.yaml"
+    inst.write_text(
+        "scales:\n  s:\n    label: Échelle\n    label_en: Scale\n    items:\n"
+        "      s_1: {text: Premier}\n      s_2: {text: Second, text_en: Second one}\n"
+        "background:\n  g:\n    label: Genre\n    type: categorical\n"
+        "    codes: {F: Femme, M: Homme}\n    codes_en: {F: Woman}\n",
+        encoding="utf-8",
+    )
+    with use_language("en"), caplog.at_level(logging.WARNING):
+        en = common.load_labels(inst, {})
+    assert en.measure("s") == "Scale" and en.items == {"s_1": "Premier", "s_2": "Second one"}
+    assert en.variable("g") == "Genre" and en.codes["g"] == {"F": "Woman", "M": "Homme"}
+    assert "no English wording for 3 label(s)" in caplog.text
+    assert "scales.s.items.s_1.text" in caplog.text and "background.g.codes.M" in caplog.text
+
+
+def test_no_point_median_in_report_sources() -> None:
+    """Circulaire du 5 mai 2021: no point médian in what the report prints (the instrument's
+    labels, the report package's strings, the notebooks)."""
+    texts = [REPO / "surveys" / "instrument.yaml", *message_sources(REPO)]
+    texts = [p for p in texts if p.name != "typography.py"]  # it quotes the forms it counts
+    found = {
+        str(p.relative_to(REPO)): n
+        for p in texts
+        if (n := count_violations(p.read_text(encoding="utf-8"), "fr")["point_median"])
+    }
+    assert not found

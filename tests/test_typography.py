@@ -145,7 +145,7 @@ def test_typeset_fixes_what_count_violations_counts() -> None:
 
 
 def test_point_median_is_counted_and_urls_are_not() -> None:
-    counts = count_violations("les collégien·nes ; voir https://x.org/a?b=1: fin", "fr")
+    counts = count_violations("les collégien·nes ; voir https://x.org/a?b=1: fin θ ± z·s", "fr")
     assert counts["point_median"] == 1
     assert counts["space_before_semicolon"] == 1
     assert counts["space_before_colon"] == 0

@@ -284,6 +284,12 @@ _BREAKABLE = "[ \t\n\r]"
 _NB = "\u00a0\u202f"
 # « n = 12 » with anything but U+00A0 on both sides of the relation
 _RELATION = rf"(?<![\w.\-/])[nNp](?!\u00a0{_REL}\u00a0[−\-]?\d)[\s{_NB}]*{_REL}[\s{_NB}]*[−\-]?\d"
+# « collégien·nes », « étudiant·e·s », « inactif·ve »: a word, a middle dot (or a look-alike) and
+# a feminine / plural ending — not a product in a formula (« z·s », « 2·n »).
+_POINT_MEDIAN = (
+    r"(?i)[a-zà-ÿ]{2,}[·•‧∙⋅](?:e|ne|se|ve|fe|le|te|ice|rice|trice|euse|ère|ive|ale)"
+    r"(?:[·•‧∙⋅]?s)?(?![a-zà-ÿ])"
+)
 _FR_CHECKS: dict[str, str] = {
     "space_before_colon": rf"(?<=[^{_NB}:]):(?=\s|$)",
     "space_before_semicolon": rf"(?<=[^{_NB};]);(?=\s|$)",
@@ -295,7 +301,7 @@ _FR_CHECKS: dict[str, str] = {
     "first_of_month": rf"(?<![\d,.])\b1{_BREAKABLE}+(?:{_MONTHS})\b",
     "relation_spaces": _RELATION,
     "number_unit_space": rf"\d{_BREAKABLE}?%",
-    "point_median": r"\w[·•‧]\w",
+    "point_median": _POINT_MEDIAN,
 }
 _EN_CHECKS: dict[str, str] = {
     "space_before_punctuation": rf"(?<=\S)[ {_NB}]+[:;!?](?=\s|$)",
@@ -303,7 +309,7 @@ _EN_CHECKS: dict[str, str] = {
     "guillemets": "[«»]",
     "straight_quotes": "['\"]",
     "relation_spaces": _RELATION,
-    "point_median": r"\w[·•‧]\w",
+    "point_median": _POINT_MEDIAN,
 }
 _CHECKS = {
     lang: {k: re.compile(v) for k, v in checks.items()}

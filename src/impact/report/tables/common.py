@@ -4,6 +4,7 @@ selecting published rows, and the text of a cell (estimates, intervals, WWC clas
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -27,6 +28,8 @@ from impact.report.formatting import (
 )
 from impact.report.i18n import N_, current_language, pgettext
 from impact.report.i18n import gettext as _
+
+LOG = logging.getLogger(__name__)
 
 NOT_MEASURED = N_("non mesurée")
 #: A subgroup variable with more published cells than this (sites of a national campaign) is
@@ -134,33 +137,65 @@ class Labels:
 
 
 def load_labels(instrument: str | Path, codebooks: Mapping[str, str | Path]) -> Labels:
-    """Labels from ``surveys/instrument.yaml`` and the codebooks (programme → path)."""
+    """Labels from ``surveys/instrument.yaml`` and the codebooks (programme → path), in the
+    language set by :func:`impact.report.i18n.use_language` when they are loaded.
+
+    English labels are the instrument's optional ``label_en`` / ``text_en`` /
+    ``description_en`` / ``codes_en`` keys; where one is missing the French wording is used
+    and one warning lists what is missing (``impact.report.tables.common`` logger)."""
     inst = yaml.safe_load(Path(instrument).read_text(encoding="utf-8")) or {}
     lab = Labels(instrument=inst)
+    english = current_language() == "en"
+    untranslated: list[str] = []
+
+    def word(spec: Mapping, key: str, default: str, where: str) -> str:
+        if key not in spec:
+            return default
+        if english:
+            if f"{key}_en" in spec:
+                return str(spec[f"{key}_en"])
+            untranslated.append(f"{where}.{key}")
+        return str(spec[key])
+
+    def codes(spec: Mapping, where: str, keys=str) -> dict:
+        fr = {keys(k): str(v) for k, v in spec["codes"].items()}
+        if not english:
+            return fr
+        en = {str(k): str(v) for k, v in (spec.get("codes_en") or {}).items()}
+        untranslated.extend(f"{where}.codes.{k}" for k in fr if str(k) not in en)
+        return {k: en.get(str(k), v) for k, v in fr.items()}
+
     for name, scale in (inst.get("scales") or {}).items():
-        lab.measures[name] = scale.get("label", name)
-        lab.descriptions[name] = scale.get("description", "")
+        lab.measures[name] = word(scale, "label", name, f"scales.{name}")
+        lab.descriptions[name] = word(scale, "description", "", f"scales.{name}")
         for item, spec in (scale.get("items") or {}).items():
-            lab.items[item] = (spec or {}).get("text", item)
+            lab.items[item] = word(spec or {}, "text", item, f"scales.{name}.items.{item}")
             lab.item_scale[item] = name
             if (spec or {}).get("reverse"):
                 lab.reverse.add(item)
     for name, spec in (inst.get("single_items") or {}).items():
-        lab.measures[name] = spec.get("label", name)
-        lab.descriptions[name] = spec.get("text", "")
+        lab.measures[name] = word(spec, "label", name, f"single_items.{name}")
+        lab.descriptions[name] = word(spec, "text", "", f"single_items.{name}")
         if spec.get("codes"):
-            lab.codes[name] = {str(k): str(v) for k, v in spec["codes"].items()}
+            lab.codes[name] = codes(spec, f"single_items.{name}")
     for block in ("background", "followup"):
         for name, spec in (inst.get(block) or {}).items():
-            lab.variables[name] = spec.get("label", name)
+            lab.variables[name] = word(spec, "label", name, f"{block}.{name}")
             if spec.get("codes"):
-                lab.codes[name] = {str(k): str(v) for k, v in spec["codes"].items()}
+                lab.codes[name] = codes(spec, f"{block}.{name}")
     lab.measures.update({m: d["label"] for m, d in insertion_definitions().items()})
-    lab.response_scales = dict(inst.get("response_scales") or {})
+    scales = {}
+    for name, spec in (inst.get("response_scales") or {}).items():
+        scales[name] = {**spec, "label": word(spec, "label", name, f"response_scales.{name}"),
+                        "codes": codes(spec, f"response_scales.{name}", keys=int)}
+    lab.response_scales = scales
     for programme, path in codebooks.items():
         book = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         lab.codebooks[programme] = book
-        lab.programmes[programme] = book.get("label", programme)
+        lab.programmes[programme] = book.get("label", programme)  # a proper name
+    if untranslated:
+        LOG.warning("%s: no English wording for %d label(s), the French is used: %s",
+                    instrument, len(untranslated), ", ".join(untranslated))
     return lab
 
 
