@@ -60,6 +60,12 @@ _PROTECTED = re.compile(
 )
 
 
+# Text without any of these characters has nothing to typeset; without these marks, no URL
+# or e-mail address to protect (fast paths: most text nodes of a report are short).
+_TRIGGER = re.compile(r"['\"«»:;!?=<>≤≥≠≈%‰\d]")
+_PROTECTED_MARKS = ("@", "://", "www.", "doi:", "WWW.", "DOI:")
+
+
 @dataclass(frozen=True)
 class _Rule:
     """A regex whose named groups are the spans to replace (an empty group is an insertion).
@@ -117,13 +123,16 @@ def _rules(lang: str) -> tuple[_Rule, ...]:
         ) from None
 
 
+_LONG_NUMBER = re.compile(rf"(?<![\d,.\w\u202f])\d{{5,}}(?![\d\w]|[,.]\d|{_SP}+[A-ZÉ])")
+
+
 def _long_number_edits(text: str) -> list[tuple[int, int, str, bool]]:
     """Insert U+202F every three digits (from the right) in integer runs of ≥ 5 digits.
 
     Not in a run followed by a capitalised word: « 75007 Paris » is a postcode.
     """
     edits = []
-    for m in re.finditer(rf"(?<![\d,.\w\u202f])\d{{5,}}(?![\d\w]|[,.]\d|{_SP}+[A-ZÉ])", text):
+    for m in _LONG_NUMBER.finditer(text):
         for i in range(m.end() - 3, m.start(), -3):
             edits.append((i, i, NNBSP, False))
     return edits
@@ -132,9 +141,12 @@ def _long_number_edits(text: str) -> list[tuple[int, int, str, bool]]:
 def _apply(text: str, owners: list[int], lang: str) -> tuple[str, list[int]]:
     """Apply the rules of ``lang`` to ``text``; ``owners[i]`` is the node of character i."""
     rules = _rules(lang)
+    if not _TRIGGER.search(text):
+        return text, owners
     steps: list[_Rule | None] = [*rules, None] if lang == "fr" else list(rules)
+    may_protect = any(mark in text for mark in _PROTECTED_MARKS)
     for rule in steps:
-        protected = [m.span() for m in _PROTECTED.finditer(text)]
+        protected = [m.span() for m in _PROTECTED.finditer(text)] if may_protect else []
         if rule is None:
             edits = _long_number_edits(text)
         else:
