@@ -222,7 +222,10 @@ def test_table_words_in_english() -> None:
         assert labels.programme("pooled") == "All programmes (meta-analysis)"
         assert labels.programme("p1") == "Cordée"
         assert labels.variable("age_band") == "Age band"
+        assert common.ci_nb(0.1, 0.2) == "[0.10,\u00a00.20]"
+        assert common.ci_text(0.1, 0.2, "proportion") == "[10.0%,\u00a020.0%]"
     assert labels.wave("pre") == "avant"
+    assert common.ci_text(0.1, 0.2, "proportion") == f"[10,0{NB}%{NN};{NB}20,0{NB}%]"
 
 
 def test_instrument_labels_in_english(caplog: pytest.LogCaptureFixture) -> None:

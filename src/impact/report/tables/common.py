@@ -301,16 +301,17 @@ def estimate_text(value: object, unit: str, decimals: int | None = None) -> str:
 
 
 def ci_nb(low: object, high: object, decimals: int = 2) -> str:
-    """:func:`fmt_ci` with a no-break space after « ; », so that a table cell may wrap
-    before an interval but never inside it."""
-    return fmt_ci(low, high, decimals).replace("; ", ";\u00a0")
+    """:func:`fmt_ci` with a no-break space after « ; » (English: after « , »), so that a
+    table cell may wrap before an interval but never inside it."""
+    return fmt_ci(low, high, decimals).replace("; ", ";\u00a0").replace(", ", ",\u00a0")
 
 
 def ci_text(low: object, high: object, unit: str) -> str:
     if is_missing(low) or is_missing(high):
         return MISSING
     if unit == "proportion":
-        return f"[{fmt_pct(low)}{NNBSP};\u00a0{fmt_pct(high)}]"
+        sep = f"{NNBSP};\u00a0" if current_language() == "fr" else ",\u00a0"
+        return f"[{fmt_pct(low)}{sep}{fmt_pct(high)}]"
     return ci_nb(low, high, 1 if unit in ("pomp", "percentage_points") else 2)
 
 
