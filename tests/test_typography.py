@@ -144,6 +144,12 @@ def test_typeset_fixes_what_count_violations_counts() -> None:
     assert set(count_violations(typeset(en, "en"), "en").values()) == {0}
 
 
+def test_pdf_extraction_space_after_a_no_break_space_is_not_a_violation() -> None:
+    counts = count_violations(f"Secret primaire{NB} : aucun ; vagues) {NB} : fin{NN} ? oui")
+    assert counts["space_before_colon"] == 0 and counts["space_before_question"] == 0
+    assert counts["space_before_semicolon"] == 1  # « aucun ; »: a plain space
+
+
 def test_point_median_is_counted_and_urls_are_not() -> None:
     counts = count_violations("les collégien·nes ; voir https://x.org/a?b=1: fin θ ± z·s", "fr")
     assert counts["point_median"] == 1

@@ -323,6 +323,7 @@ _EN_CHECKS: dict[str, str] = {
     "relation_spaces": _RELATION,
     "point_median": _POINT_MEDIAN,
 }
+_AFTER_NO_BREAK = re.compile(r"([\u00a0\u202f])[ \t]+")
 _CHECKS = {
     lang: {k: re.compile(v) for k, v in checks.items()}
     for lang, checks in (("fr", _FR_CHECKS), ("en", _EN_CHECKS))
@@ -338,10 +339,14 @@ def count_violations(text: str, lang: str = "fr") -> dict[str, int]:
     On WeasyPrint's PDFs, ``pypdf`` (``PdfReader(...).pages[i].extract_text()``, what
     :func:`impact.report.render.pdf_text` uses) returns the real characters; ``pdfplumber``'s
     ``extract_text`` turns both into ASCII spaces and would report false violations (checked
-    in ``tests/test_typography.py``). Text inside ``<pre>``/``<code>`` is counted too: a test
-    of an HTML document should drop those elements first.
+    in ``tests/test_typography.py``); pypdf's ASCII space after a stretched no-break space
+    (« primaire\xa0 : ») is not counted. Text inside ``<pre>``/``<code>`` is counted too: a
+    test of an HTML document should drop those elements first, a test of a PDF should leave
+    out the pages of verbatim listings (configuration dumps).
     """
     if lang not in _CHECKS:
         raise ValueError(f"unknown report language {lang!r}; expected one of {sorted(_CHECKS)}")
-    clean = _PROTECTED.sub(" ", text)
+    # pypdf adds an ASCII space after a no-break space where WeasyPrint stretched it
+    # (justified lines): « primaire\xa0 : ». The no-break space is there: not a violation.
+    clean = _AFTER_NO_BREAK.sub(r"\1", _PROTECTED.sub(" ", text))
     return {kind: len(rx.findall(clean)) for kind, rx in _CHECKS[lang].items()}
