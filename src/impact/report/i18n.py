@@ -309,8 +309,9 @@ def update_catalogue(repo: Path, lang: str = "en") -> tuple[list[str], list[str]
     for key in sorted(found):
         context, _sep, msgid = key.rpartition("\x04")
         files = sorted({loc.rsplit(":", 1)[0] for loc in found[key]})
-        rel = [(str(Path(f).relative_to(repo)) if Path(f).is_absolute() else f, None)
-               for f in files]
+        rel = [
+            (str(Path(f).relative_to(repo)) if Path(f).is_absolute() else f, None) for f in files
+        ]
         cat.add(msgid, old.get(key, ""), locations=rel, context=context or None)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
