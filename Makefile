@@ -11,7 +11,7 @@ SNAKE  := $(BIN)/snakemake --cores $(CORES)
 export GX_ANALYTICS_ENABLED := false
 export MPLBACKEND := Agg
 
-.PHONY: run test test-fast lint bench lock report-open clean snakemake
+.PHONY: run test test-fast lint bench lock report-open clean snakemake catalogue
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,3 +54,7 @@ lock:
 
 clean:
 	rm -rf results .snakemake
+
+# Refresh the report's English message catalogue after changing a _("…") string.
+catalogue: $(STAMP)
+	$(BIN)/python tools/update_catalogue.py

@@ -728,3 +728,69 @@ def test_exports_are_written_and_read_back(example_run):
             assert all(meta.column_names_to_labels.values())
             assert set(meta.variable_value_labels[item]) >= set(panel[item].dropna().unique())
     assert (run / "logs/export_tables/export_tables.log").is_file()
+# --------------------------------------------------------------------------- typo-i18n
+# French typography of the real report, and its tables in English.
+
+_BLOCKS = ["p", "li", "td", "th", "h1", "h2", "h3", "h4", "figcaption", "caption", "dt", "dd",
+           "title"]
+
+
+def test_typeset_report_has_no_typography_violation(html):
+    """typeset_html on the real French report: idempotent, tags and attributes byte for byte
+    the same, and no violation left in the text of any block (BeautifulSoup's reading,
+    verbatim elements left out; a cell holding a lone punctuation mark — a CSV delimiter — is
+    data, not prose)."""
+    from impact.report.typography import count_violations, typeset_html
+
+    text, _ = html
+    out = typeset_html(text, "fr")
+    assert typeset_html(out, "fr") == out
+    tag = re.compile(r"<[^>]*>")
+    assert tag.findall(out) == tag.findall(text)
+    soup = BeautifulSoup(out, "html.parser")
+    for el in soup.find_all(["pre", "code", "script", "style"]):
+        el.decompose()
+    left: dict[str, list[str]] = {}
+    blocks = [el.get_text("") for el in soup.find_all(_BLOCKS)]
+    assert len(blocks) > 500
+    for block in blocks:
+        if re.fullmatch(r"\W", block.strip()):
+            continue
+        for kind, n in count_violations(block, "fr").items():
+            if n:
+                left.setdefault(kind, []).append(block[:80])
+    assert not left, left
+    before = count_violations(BeautifulSoup(text, "html.parser").get_text(" "), "fr")
+    assert before["straight_apostrophe"] > 100 and before["space_before_colon"] > 50
+
+
+def test_report_tables_in_english(run, indicators):
+    """The table helpers and notes on the real indicator tables, in English: English labels
+    from the instrument, headers from the catalogue, English numbers."""
+    from impact.report import notes
+    from impact.report.i18n import use_language
+    from impact.report.typography import count_violations, typeset
+
+    books = {p.parent.name: p for p in sorted((run / "surveys").glob("*/codebook.yaml"))}
+    programmes = list(books)
+    with use_language("en"):
+        labels = rd.load_labels(run / "surveys/instrument.yaml", books)
+        head = rd.headline_table(indicators, labels, programmes)
+        rel = rd.reliability_table(indicators, labels, 0.7)
+        notes.reset_numbering()
+        ex = notes.table(head, title="Headline", lecture="L", champ="C", source="S")
+        page = ex.to_html()
+    notes.reset_numbering()
+    assert len(head) > 0 and len(rel) > 0
+    assert "Image of industry" in set(rel["Échelle"])  # French column names, English cells
+    soup = BeautifulSoup(page, "html.parser")
+    headers = [th.get_text() for th in soup.find_all("th", scope="col")]
+    assert headers[:3] == ["Programme", "Primary outcome", "Estimate"]
+    assert soup.find("span", class_="exhibit-label").get_text() == "Table 1"
+    cells = [td.get_text() for td in soup.find_all("td")]
+    assert not [c for c in cells if re.search(r"\d,\d{1,2}(?!\d)", c)]  # no decimal comma
+    assert any(re.search(r"\d\.\d\d", c) for c in cells)
+    raw = count_violations(" ".join(cells), "en")
+    assert raw["space_before_percent"] == 0 and raw["space_before_punctuation"] == 0
+    # quotes (« VRAI » in a programme's name, "industry's") are typeset_html's job
+    assert set(count_violations(typeset(" ".join(cells), "en"), "en").values()) == {0}

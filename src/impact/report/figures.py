@@ -55,6 +55,7 @@ from impact.report.formatting import (
     fmt_number,
     fmt_pct,
 )
+from impact.report.i18n import gettext as _
 
 __all__ = [
     "diverging_colours",
@@ -139,7 +140,7 @@ def forest_plot(
         # value column (its own axes, so the layout engine keeps it inside the figure)
         vax.set_axis_off()
         vax.set_xlim(0, 1)
-        vax.text(0.02, max(ys), "Effet [IC à 95 %]", ha="left", va="center",
+        vax.text(0.02, max(ys), _("Effet [IC à 95 %]"), ha="left", va="center",
                  fontsize=7.5, fontweight="bold")
         for i in range(len(df)):
             if secret[i]:
@@ -325,10 +326,10 @@ def likert_diverging(
         ax.xaxis.set_major_formatter(FrenchFormatter(percent=True, absolute=True))
         ax.axvline(0, color="black", lw=0.8, zorder=3)
         label_rows(ax, ys, rows)
-        ax.set_xlabel("Part des réponses")
-        ax.text(0.49, 1.0, "← désaccord", transform=ax.transAxes, ha="right", va="bottom",
+        ax.set_xlabel(_("Part des réponses"))
+        ax.text(0.49, 1.0, _("← désaccord"), transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=7.5, color=TEXT_GREY)
-        ax.text(0.51, 1.0, "accord →", transform=ax.transAxes, ha="left", va="bottom",
+        ax.text(0.51, 1.0, _("accord →"), transform=ax.transAxes, ha="left", va="bottom",
                 fontsize=7.5, color=TEXT_GREY)
         handles = [mpl.patches.Patch(color=colours[i]) for i in range(k)]
         names = [
@@ -557,8 +558,8 @@ def funnel_plot(
             ax.xaxis.set_major_formatter(FrenchFormatter(decimals=0))
             ax.yaxis.set_major_formatter(FrenchFormatter())
             ax.set_title(wrap(label, 36), loc="left", fontsize=8.5, fontweight="bold")
-            ax.set_xlabel("Paires")
-            ax.set_ylabel("Évolution moyenne (points)")
+            ax.set_xlabel(_("Paires"))
+            ax.set_ylabel(_("Évolution moyenne (points)"))
             ax.grid(color="#EEEEEE", lw=0.5)
             ax.set_axisbelow(True)
             alt_parts.append(
@@ -603,7 +604,7 @@ def survival_curve(
     df["_secret"] = suppressed_mask(df)
     glabels = dict(group_labels or {})
     tmax = float(df["time"].max())
-    names = ["Ensemble" if k is None else glabels.get(k, str(k)) for k in keys]
+    names = [_("Ensemble") if k is None else glabels.get(k, str(k)) for k in keys]
     fig = new_figure(width, 3.0 + 0.17 * len(keys))
     alt_parts = []
     with mpl.rc_context(STYLE):
@@ -645,7 +646,7 @@ def survival_curve(
 
         # numbers at risk at each x tick (step function: value at the last time <= tick)
         tax.set_ylim(len(keys) - 0.5, -0.5)
-        tax.set_yticks(range(len(keys)), names if group else ["Effectifs"])
+        tax.set_yticks(range(len(keys)), names if group else [_("Effectifs")])
         for lab, gi in zip(tax.get_yticklabels(), range(len(keys)), strict=True):
             lab.set_color(SERIES_COLOURS[gi % len(SERIES_COLOURS)] if group else "black")
         tax.tick_params(axis="both", length=0, labelbottom=False)
@@ -653,7 +654,7 @@ def survival_curve(
         fig.get_layout_engine().set(w_pad=0.12)  # room for the numbers at both ends
         for side in ("top", "right", "bottom", "left"):
             tax.spines[side].set_visible(False)
-        tax.set_title("Effectifs à risque", loc="left", fontsize=7.5, fontweight="bold")
+        tax.set_title(_("Effectifs à risque"), loc="left", fontsize=7.5, fontweight="bold")
         for gi, key in enumerate(keys):
             sub = df if key is None else df[df[group] == key]
             times = sub["time"].to_numpy(dtype=float)

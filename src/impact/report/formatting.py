@@ -1,6 +1,9 @@
-"""French number formatting for the report (« 0,42 », « 1 234 », « p < 0,001 », « 12,5 % »).
+"""Number formatting for the report, in the language set by
+:func:`impact.report.i18n.use_language`: French « 0,42 », « 1 234 », « p < 0,001 »,
+« 12,5 % », « 1er décembre 2026 »; English (``en_GB``) « 0.42 », « 1,234 », « p < 0.001 »,
+« 12.5% », « 1 December 2026 ».
 
-Conventions (decided once, used by every table, note and figure axis):
+Conventions (decided once, used by every table, note and figure axis), French first:
 
 - **Locale symbols come from Babel / CLDR, locale ``fr_FR``**: decimal comma, and the group
   separator U+202F NARROW NO-BREAK SPACE (« espace fine insécable », what the Imprimerie
@@ -20,6 +23,13 @@ Conventions (decided once, used by every table, note and figure axis):
   A value that rounds to zero is printed without sign (``-0.001 → 0,00``).
 - **Missing values** (None, NaN, NA, NaT) print as an en dash « – »; cells under the
   disclosure threshold as « s. » (secret statistique), see :func:`fmt_table`.
+- **English** (locale ``en_GB``, *New Hart's Rules*): Babel's symbols — decimal point, comma
+  group separator, « 12.5% » with no space (CLDR ``#,##0%``), intervals « [0.12, 0.40] »;
+  the minus sign, rounding, « – » and « s. » are the same in both languages (« s. » is
+  explained in the English notes). Words (« effet faible ») go through the catalogue.
+
+The module-level constants (``GROUP``, ``DECIMAL``, ``PERCENT_SUFFIX``) are the French ones,
+kept for existing callers; :func:`symbols` gives those of the current language.
 
 Formatting uses Babel's locale data (symbols, percent pattern), looked up once; the digits
 themselves are produced by Python's exact decimal formatting, which is ~10× faster than calling
@@ -28,14 +38,21 @@ themselves are produced by Python's exact decimal formatting, which is ~10× fas
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+from typing import NamedTuple
 
 import pandas as pd
 from babel import Locale
+from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+
+from impact.report.i18n import N_, current_language, current_locale
+from impact.report.i18n import gettext as _
 
 LOCALE = "fr_FR"
 
@@ -51,6 +68,30 @@ DECIMAL = babel_numbers.get_decimal_symbol(LOCALE)
 _PERCENT_PATTERN = Locale.parse(LOCALE).percent_formats[None].pattern
 PERCENT_SUFFIX = _PERCENT_PATTERN[_PERCENT_PATTERN.rindex("0") + 1 :]
 
+
+class Symbols(NamedTuple):
+    """CLDR number symbols of a locale."""
+
+    group: str
+    decimal: str
+    percent_suffix: str
+
+
+@cache
+def _symbols(locale: str) -> Symbols:
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    return Symbols(
+        babel_numbers.get_group_symbol(locale),
+        babel_numbers.get_decimal_symbol(locale),
+        pattern[pattern.rindex("0") + 1 :],
+    )
+
+
+def symbols() -> Symbols:
+    """Group separator, decimal separator and what follows a percentage, in the current
+    language (:func:`impact.report.i18n.use_language`)."""
+    return _symbols(current_locale())
+
 __all__ = [
     "DECIMAL",
     "GROUP",
@@ -61,8 +102,11 @@ __all__ = [
     "NNBSP",
     "PERCENT_SUFFIX",
     "SECRET",
+    "Symbols",
     "effect_magnitude",
+    "es_label",
     "fmt_ci",
+    "fmt_date",
     "fmt_effect",
     "fmt_int",
     "fmt_number",
@@ -71,8 +115,10 @@ __all__ = [
     "fmt_table",
     "fmt_text",
     "is_missing",
+    "magnitude_words",
     "plain_spaces",
     "suppress",
+    "symbols",
 ]
 
 
@@ -114,12 +160,14 @@ def _fmt_decimal(d: Decimal, decimals: int) -> str:
     if q == 0:
         q = abs(q)  # no "−0,00"
     s = f"{abs(q):,.{decimals}f}"  # exact: Decimal formatting does not go through float
-    s = s.replace(",", "\0").replace(".", DECIMAL).replace("\0", GROUP)
+    sym = symbols()
+    s = s.replace(",", "\0").replace(".", sym.decimal).replace("\0", sym.group)
     return (MINUS + s) if q < 0 else s
 
 
 def fmt_number(x: object, decimals: int = 2) -> str:
-    """``0.4249 → "0,42"``, ``1234 → "1 234,00"`` (U+202F), ``-1.5 → "−1,50"``, NaN → « – »."""
+    """``0.4249 → "0,42"``, ``1234 → "1 234,00"`` (U+202F), ``-1.5 → "−1,50"``, NaN → « – »
+    (English: ``"0.42"``, ``"1,234.00"``, ``"−1.50"``)."""
     if is_missing(x):
         return MISSING
     if decimals < 0:
@@ -133,10 +181,11 @@ def fmt_int(n: object) -> str:
 
 
 def fmt_pct(x: object, decimals: int = 1) -> str:
-    """A proportion as a percentage: ``0.125 → "12,5 %"`` (U+00A0 before « % »)."""
+    """A proportion as a percentage: ``0.125 → "12,5 %"`` (U+00A0 before « % »; English
+    ``"12.5%"``)."""
     if is_missing(x):
         return MISSING
-    return _fmt_decimal(_to_decimal(x) * 100, decimals) + PERCENT_SUFFIX
+    return _fmt_decimal(_to_decimal(x) * 100, decimals) + symbols().percent_suffix
 
 
 def fmt_p(p: object, with_p: bool = True, decimals: int = 3) -> str:
@@ -170,10 +219,23 @@ def fmt_p(p: object, with_p: bool = True, decimals: int = 3) -> str:
 
 
 def fmt_ci(low: object, high: object, decimals: int = 2) -> str:
-    """Confidence interval, French style: ``"[0,12 ; 0,40]"`` (U+202F before « ; »)."""
+    """Confidence interval: French ``"[0,12 ; 0,40]"`` (U+202F before « ; »), English
+    ``"[0.12, 0.40]"``."""
     if is_missing(low) or is_missing(high):
         return MISSING
-    return f"[{fmt_number(low, decimals)}{NNBSP}; {fmt_number(high, decimals)}]"
+    sep = f"{NNBSP}; " if current_language() == "fr" else ", "
+    return f"[{fmt_number(low, decimals)}{sep}{fmt_number(high, decimals)}]"
+
+
+def fmt_date(d: dt.date | str) -> str:
+    """A date in words: French ``"1er décembre 2026"`` (« 1er » for the first of the month),
+    English ``"1 December 2026"`` (Babel ``format_date``, CLDR pattern ``d MMMM y``).
+    A string is read as an ISO date (``"2026-12-01"``)."""
+    day = dt.date.fromisoformat(d[:10]) if isinstance(d, str) else d
+    text = babel_dates.format_date(day, "d MMMM y", locale=current_locale())
+    if current_language() == "fr" and day.day == 1:
+        text = "1er" + text[1:]
+    return text
 
 
 def fmt_text(x: object) -> str:
@@ -222,11 +284,20 @@ EFFECT_BENCHMARKS: dict[str, tuple[float, float, float]] = {
     "cramer_v": _R,
     "odds_ratio": _OR,
 }
-_MAGNITUDES = ("négligeable", "faible", "moyen", "fort")
+_MAGNITUDES = (N_("négligeable"), N_("faible"), N_("moyen"), N_("fort"))
+_MAGNITUDE_PHRASES = {
+    "négligeable": N_("effet négligeable"),
+    "faible": N_("effet faible"),
+    "moyen": N_("effet moyen"),
+    "fort": N_("effet fort"),
+}
 
 
 def effect_magnitude(es: object, es_type: str) -> str | None:
-    """« négligeable » / « faible » / « moyen » / « fort », or None when there is no benchmark."""
+    """« négligeable » / « faible » / « moyen » / « fort », or None when there is no benchmark.
+
+    The words are keys (French, whatever the language): translate them with
+    :func:`magnitude_words` or use :func:`fmt_effect`."""
     bench = EFFECT_BENCHMARKS.get(str(es_type))
     if bench is None or is_missing(es):
         return None
@@ -240,19 +311,30 @@ def effect_magnitude(es: object, es_type: str) -> str | None:
     return _MAGNITUDES[sum(v >= b for b in bench)]
 
 
-# Display names of effect-size types (plain text, no markup).
+def magnitude_words(magnitude: str) -> str:
+    """A word of :func:`effect_magnitude` in the current language (« faible » → "small")."""
+    return _(magnitude)
+
+
+# Display names of effect-size types (plain text, no markup; French: translate with
+# :func:`es_label`).
 ES_LABELS = {
     "d_z": "d_z",
     "g_av": "g_av",
     "d_av": "d_av",
-    "rank_biserial": "r (rang bisérial)",
-    "odds_ratio": "rapport de cotes",
-    "cramer_v": "V de Cramér",
+    "rank_biserial": N_("r (rang bisérial)"),
+    "odds_ratio": N_("rapport de cotes"),
+    "cramer_v": N_("V de Cramér"),
 }
 
 
+def es_label(es_type: str) -> str:
+    """Display name of an effect-size type in the current language."""
+    return _(ES_LABELS.get(str(es_type), str(es_type)))
+
+
 def fmt_effect(es: object, es_type: str, decimals: int = 2, symbol: bool = False) -> str:
-    """``fmt_effect(0.42, "d_z") → "0,42 (effet faible)"``.
+    """``fmt_effect(0.42, "d_z") → "0,42 (effet faible)"`` (English ``"0.42 (small effect)"``).
 
     ``symbol=True`` prefixes the effect-size name: ``"d_z = 0,42 (effet faible)"``.
     Types without a benchmark get no magnitude words. Missing → « – ».
@@ -262,8 +344,8 @@ def fmt_effect(es: object, es_type: str, decimals: int = 2, symbol: bool = False
     mag = effect_magnitude(es, es_type)
     s = fmt_number(es, decimals)
     if symbol:
-        s = f"{ES_LABELS.get(str(es_type), str(es_type))}{NBSP}={NBSP}{s}"
-    return f"{s} (effet {mag})" if mag else s
+        s = f"{es_label(es_type)}{NBSP}={NBSP}{s}"
+    return f"{s} ({_(_MAGNITUDE_PHRASES[mag])})" if mag else s
 
 
 # --------------------------------------------------------------------------- tables
@@ -273,7 +355,7 @@ Formatter = Callable[..., str]
 
 def _shorthand(spec: str) -> tuple[Formatter, bool]:
     """``"number:3"`` → (formatter, is_text)."""
-    name, _, arg = spec.partition(":")
+    name, _sep, arg = spec.partition(":")
     n = int(arg) if arg else None
     table: dict[str, Formatter] = {
         "number": lambda x: fmt_number(x, 2 if n is None else n),

@@ -52,9 +52,19 @@ from typing import Literal
 import pandas as pd
 
 from impact.report.formatting import SECRET, fmt_int
+from impact.report.i18n import N_, current_language, lookup
+from impact.report.i18n import gettext as _
 
 Kind = Literal["table", "figure"]
-KIND_LABELS: dict[str, str] = {"table": "Tableau", "figure": "Figure"}
+#: French names of the kinds (the anchors « tableau-3 » keep them in every language; the
+#: labels « Tableau 3 » / « Table 3 » go through the catalogue).
+KIND_LABELS: dict[str, str] = {"table": N_("Tableau"), "figure": N_("Figure")}
+NOTE_LABELS: dict[str, str] = {
+    "note": N_("Note"),
+    "lecture": N_("Lecture"),
+    "champ": N_("Champ"),
+    "source": N_("Source"),
+}
 
 __all__ = [
     "Exhibit",
@@ -62,6 +72,7 @@ __all__ = [
     "configure",
     "exhibits_in",
     "figure",
+    "label_colon",
     "registry",
     "reset_numbering",
     "secret_note",
@@ -112,11 +123,19 @@ def configure(secret_threshold: int | None = None) -> None:
 def secret_note(threshold: int | None = None) -> str:
     """« s. : secret statistique — secret primaire (effectif inférieur à 10, ou proportion
     trop proche de 0 % ou de 100 %) ou secondaire (…). » — both kinds read « s. »."""
-    rule = ("secret primaire (effectif inférieur à " + fmt_int(threshold) + ", ou proportion "
-            "trop proche de 0 % ou de 100 %)" if threshold is not None else "secret primaire")
-    return (f"{SECRET} : secret statistique — {rule} ou secondaire (case masquée pour qu'aucune "
-            "case en secret primaire ne puisse être retrouvée par différence avec les totaux "
-            "publiés).")
+    if threshold is not None:
+        rule = _("secret primaire (effectif inférieur à {seuil}, ou proportion trop proche de "
+                 "0 % ou de 100 %)").format(seuil=fmt_int(threshold))
+    else:
+        rule = _("secret primaire")
+    return _("{s} : secret statistique — {regle} ou secondaire (case masquée pour qu'aucune "
+             "case en secret primaire ne puisse être retrouvée par différence avec les totaux "
+             "publiés).").format(s=SECRET, regle=rule)
+
+
+def label_colon(label: str) -> str:
+    """« Lecture : » (U+00A0 before the colon) in French, "Reading:" in English."""
+    return f"{label}\u00a0:" if current_language() == "fr" else f"{label}:"
 
 
 # --------------------------------------------------------------------------- exhibit
@@ -146,8 +165,8 @@ class Exhibit:
 
     @property
     def label(self) -> str:
-        """« Tableau 3 »"""
-        return f"{KIND_LABELS[self.kind]} {self.number}"
+        """« Tableau 3 » (« Table 3 » in English)"""
+        return f"{_(KIND_LABELS[self.kind])} {self.number}"
 
     @property
     def anchor(self) -> str:
@@ -158,15 +177,16 @@ class Exhibit:
         notes = []
         if self.has_secret:
             notes.append(f'<p class="secret">{esc(secret_note(self.secret_threshold))}</p>')
-        for cls, lab, text in (
-            ("note", "Note", self.note),
-            ("lecture", "Lecture", self.lecture),
-            ("champ", "Champ", self.champ),
-            ("source", "Source", self.source),
+        for cls, text in (
+            ("note", self.note),
+            ("lecture", self.lecture),
+            ("champ", self.champ),
+            ("source", self.source),
         ):
             if text:
+                lab = label_colon(_(NOTE_LABELS[cls]))
                 notes.append(
-                    f'<p class="{cls}"><span class="note-label">{lab}\u00a0:</span> '
+                    f'<p class="{cls}"><span class="note-label">{esc(lab)}</span> '
                     f"{esc(text)}</p>"
                 )
         return (
@@ -207,7 +227,11 @@ def table_html(df: pd.DataFrame, index: bool | None = None) -> str:
     A row whose first cell has text and every other cell is the empty string ``""`` (not
     missing: missing values print « – ») is a **group heading** spanning the table
     (``<tr class="group-row"><th scope="rowgroup" colspan=…>``), e.g. a programme's name
-    above its rows; :func:`impact.report.tables.group_rows` builds such tables."""
+    above its rows; :func:`impact.report.tables.group_rows` builds such tables.
+
+    Column headers are translated here (:func:`impact.report.i18n.lookup`): the table helpers
+    name their columns in French (``N_("Paires")``), so that code selecting a column by name
+    works in every language; a header the catalogue does not know is shown as it is."""
     if index is None:
         index = not isinstance(df.index, pd.RangeIndex)
     esc = html.escape
@@ -221,9 +245,9 @@ def table_html(df: pd.DataFrame, index: bool | None = None) -> str:
     ]
     head = []
     if index:
-        head.append(f'<th scope="col">{esc(str(df.index.name or ""))}</th>')
+        head.append(f'<th scope="col">{esc(lookup(str(df.index.name or "")))}</th>')
     head += [
-        f'<th scope="col"{NUM_CLASS if num else ""}>{esc(str(c))}</th>'
+        f'<th scope="col"{NUM_CLASS if num else ""}>{esc(lookup(str(c)))}</th>'
         for c, num in zip(df.columns, numeric_col, strict=True)
     ]
     rows = []

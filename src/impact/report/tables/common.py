@@ -4,6 +4,7 @@ selecting published rows, and the text of a cell (estimates, intervals, WWC clas
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -25,51 +26,55 @@ from impact.report.formatting import (
     fmt_pct,
     is_missing,
 )
+from impact.report.i18n import N_, current_language, pgettext
+from impact.report.i18n import gettext as _
 
-NOT_MEASURED = "non mesurée"
+LOG = logging.getLogger(__name__)
+
+NOT_MEASURED = N_("non mesurée")
 #: A subgroup variable with more published cells than this (sites of a national campaign) is
 #: summarised in the subgroup table (median and quartiles of its cells); every cell stays in
 #: the indicator tables and the funnel plot.
 MAX_LISTED_VALUES = 20
-WAVE_WORDS = {"pre": "avant", "post": "après", "followup": "suivi"}
+WAVE_WORDS = {"pre": N_("avant"), "post": N_("après"), "followup": N_("suivi")}
 
 #: Insertion outcomes (measures) the insertion stage publishes, with their French labels.
 INSERTION_MEASURES = {
-    "employment": "Accès à l'emploi",
-    "durable_employment": "Emploi durable (6 mois ou plus)",
-    "qualifying_training": "Formation qualifiante",
-    "positive_exit": "Sortie positive (emploi durable ou formation qualifiante)",
-    "job_in_industry": "Emploi ou formation dans l'industrie",
+    "employment": N_("Accès à l'emploi"),
+    "durable_employment": N_("Emploi durable (6 mois ou plus)"),
+    "qualifying_training": N_("Formation qualifiante"),
+    "positive_exit": N_("Sortie positive (emploi durable ou formation qualifiante)"),
+    "job_in_industry": N_("Emploi ou formation dans l'industrie"),
 }
 
 #: Exclusion rules and check families of the validation stage, in French.
 REASONS = {
-    "no_consent": "pas de consentement",
-    "consent_missing": "consentement non renseigné",
-    "test_submission": "réponse de test",
-    "exact_duplicate": "doublon exact",
-    "resubmission": "nouvel envoi du même répondant (le dernier est conservé)",
-    "duplicate_code": "code pseudonyme en double",
-    "unknown_site": "établissement ou session non déclaré(e)",
-    "incomplete": "questionnaire incomplet",
-    "parse_error": "valeur illisible",
-    "speeder": "réponse trop rapide",
-    "straightliner": "même réponse à tous les items",
-    "value_range": "valeur hors de l'intervalle prévu",
-    "allowed_codes": "code de réponse non prévu",
-    "dates_ordered": "dates incohérentes",
-    "required_answers": "réponse obligatoire manquante",
-    "required_columns": "colonne attendue absente",
-    "row_count": "nombre de lignes hors limites",
-    "campaign_window": "dates hors de la campagne",
-    "kept_by_decision": "conservée sur décision documentée",
+    "no_consent": N_("pas de consentement"),
+    "consent_missing": N_("consentement non renseigné"),
+    "test_submission": N_("réponse de test"),
+    "exact_duplicate": N_("doublon exact"),
+    "resubmission": N_("nouvel envoi du même répondant (le dernier est conservé)"),
+    "duplicate_code": N_("code pseudonyme en double"),
+    "unknown_site": N_("établissement ou session non déclaré(e)"),
+    "incomplete": N_("questionnaire incomplet"),
+    "parse_error": N_("valeur illisible"),
+    "speeder": N_("réponse trop rapide"),
+    "straightliner": N_("même réponse à tous les items"),
+    "value_range": N_("valeur hors de l'intervalle prévu"),
+    "allowed_codes": N_("code de réponse non prévu"),
+    "dates_ordered": N_("dates incohérentes"),
+    "required_answers": N_("réponse obligatoire manquante"),
+    "required_columns": N_("colonne attendue absente"),
+    "row_count": N_("nombre de lignes hors limites"),
+    "campaign_window": N_("dates hors de la campagne"),
+    "kept_by_decision": N_("conservée sur décision documentée"),
 }
-SEVERITIES = {"stop": "arrêt", "quarantine": "quarantaine", "exclude": "exclusion",
-              "warn": "signalement"}
+SEVERITIES = {"stop": N_("arrêt"), "quarantine": N_("quarantaine"), "exclude": N_("exclusion"),
+              "warn": N_("signalement")}
 
 #: Subgroup variables that are not in the instrument's background block.
-EXTRA_SUBGROUPS = {"age_band": "Tranche d'âge", "unemployment_band": "Durée de chômage",
-                   "education": "Niveau de diplôme", "group": "Groupe d'évaluation"}
+EXTRA_SUBGROUPS = {"age_band": N_("Tranche d'âge"), "unemployment_band": N_("Durée de chômage"),
+                   "education": N_("Niveau de diplôme"), "group": N_("Groupe d'évaluation")}
 
 
 # --------------------------------------------------------------------------- labels
@@ -93,7 +98,7 @@ class Labels:
 
     def programme(self, code: str) -> str:
         if code == "pooled":
-            return "Ensemble (méta-analyse)"
+            return _("Ensemble (méta-analyse)")
         return self.programmes.get(code, code)
 
     def measure(self, code: str) -> str:
@@ -102,17 +107,19 @@ class Labels:
     def item(self, code: str, with_code: bool = False) -> str:
         text = self.items.get(code, code)
         if code in self.reverse:
-            text += " (item inversé)"
+            text += _(" (item inversé)")
         return f"{code} – {text}" if with_code else text
 
     def variable(self, code: str) -> str:
-        return self.variables.get(code, EXTRA_SUBGROUPS.get(code, code))
+        if code in self.variables:
+            return self.variables[code]
+        return _(EXTRA_SUBGROUPS[code]) if code in EXTRA_SUBGROUPS else code
 
     def value(self, variable: str, code: str) -> str:
         return self.codes.get(variable, {}).get(code, code)
 
     def wave(self, code: str) -> str:
-        return WAVE_WORDS.get(code, code)
+        return _(WAVE_WORDS[code]) if code in WAVE_WORDS else code
 
     def response_labels(self, programme: str) -> dict[int, str]:
         scale = self.codebooks.get(programme, {}).get("response_scale")
@@ -130,33 +137,65 @@ class Labels:
 
 
 def load_labels(instrument: str | Path, codebooks: Mapping[str, str | Path]) -> Labels:
-    """Labels from ``surveys/instrument.yaml`` and the codebooks (programme → path)."""
+    """Labels from ``surveys/instrument.yaml`` and the codebooks (programme → path), in the
+    language set by :func:`impact.report.i18n.use_language` when they are loaded.
+
+    English labels are the instrument's optional ``label_en`` / ``text_en`` /
+    ``description_en`` / ``codes_en`` keys; where one is missing the French wording is used
+    and one warning lists what is missing (``impact.report.tables.common`` logger)."""
     inst = yaml.safe_load(Path(instrument).read_text(encoding="utf-8")) or {}
     lab = Labels(instrument=inst)
+    english = current_language() == "en"
+    untranslated: list[str] = []
+
+    def word(spec: Mapping, key: str, default: str, where: str) -> str:
+        if key not in spec:
+            return default
+        if english:
+            if f"{key}_en" in spec:
+                return str(spec[f"{key}_en"])
+            untranslated.append(f"{where}.{key}")
+        return str(spec[key])
+
+    def codes(spec: Mapping, where: str, keys=str) -> dict:
+        fr = {keys(k): str(v) for k, v in spec["codes"].items()}
+        if not english:
+            return fr
+        en = {str(k): str(v) for k, v in (spec.get("codes_en") or {}).items()}
+        untranslated.extend(f"{where}.codes.{k}" for k in fr if str(k) not in en)
+        return {k: en.get(str(k), v) for k, v in fr.items()}
+
     for name, scale in (inst.get("scales") or {}).items():
-        lab.measures[name] = scale.get("label", name)
-        lab.descriptions[name] = scale.get("description", "")
+        lab.measures[name] = word(scale, "label", name, f"scales.{name}")
+        lab.descriptions[name] = word(scale, "description", "", f"scales.{name}")
         for item, spec in (scale.get("items") or {}).items():
-            lab.items[item] = (spec or {}).get("text", item)
+            lab.items[item] = word(spec or {}, "text", item, f"scales.{name}.items.{item}")
             lab.item_scale[item] = name
             if (spec or {}).get("reverse"):
                 lab.reverse.add(item)
     for name, spec in (inst.get("single_items") or {}).items():
-        lab.measures[name] = spec.get("label", name)
-        lab.descriptions[name] = spec.get("text", "")
+        lab.measures[name] = word(spec, "label", name, f"single_items.{name}")
+        lab.descriptions[name] = word(spec, "text", "", f"single_items.{name}")
         if spec.get("codes"):
-            lab.codes[name] = {str(k): str(v) for k, v in spec["codes"].items()}
+            lab.codes[name] = codes(spec, f"single_items.{name}")
     for block in ("background", "followup"):
         for name, spec in (inst.get(block) or {}).items():
-            lab.variables[name] = spec.get("label", name)
+            lab.variables[name] = word(spec, "label", name, f"{block}.{name}")
             if spec.get("codes"):
-                lab.codes[name] = {str(k): str(v) for k, v in spec["codes"].items()}
+                lab.codes[name] = codes(spec, f"{block}.{name}")
     lab.measures.update({m: d["label"] for m, d in insertion_definitions().items()})
-    lab.response_scales = dict(inst.get("response_scales") or {})
+    scales = {}
+    for name, spec in (inst.get("response_scales") or {}).items():
+        scales[name] = {**spec, "label": word(spec, "label", name, f"response_scales.{name}"),
+                        "codes": codes(spec, f"response_scales.{name}", keys=int)}
+    lab.response_scales = scales
     for programme, path in codebooks.items():
         book = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         lab.codebooks[programme] = book
-        lab.programmes[programme] = book.get("label", programme)
+        lab.programmes[programme] = book.get("label", programme)  # a proper name
+    if untranslated:
+        LOG.warning("%s: no English wording for %d label(s), the French is used: %s",
+                    instrument, len(untranslated), ", ".join(untranslated))
     return lab
 
 
@@ -236,7 +275,7 @@ def group_rows(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     if not others:
         return frame
     rows, previous = [], None
-    for _, r in frame.iterrows():
+    for _row, r in frame.iterrows():
         label = str(r[column])
         if label != previous:
             rows.append({others[0]: label, **{c: "" for c in others[1:]}})
@@ -262,43 +301,45 @@ def estimate_text(value: object, unit: str, decimals: int | None = None) -> str:
 
 
 def ci_nb(low: object, high: object, decimals: int = 2) -> str:
-    """:func:`fmt_ci` with a no-break space after « ; », so that a table cell may wrap
-    before an interval but never inside it."""
-    return fmt_ci(low, high, decimals).replace("; ", ";\u00a0")
+    """:func:`fmt_ci` with a no-break space after « ; » (English: after « , »), so that a
+    table cell may wrap before an interval but never inside it."""
+    return fmt_ci(low, high, decimals).replace("; ", ";\u00a0").replace(", ", ",\u00a0")
 
 
 def ci_text(low: object, high: object, unit: str) -> str:
     if is_missing(low) or is_missing(high):
         return MISSING
     if unit == "proportion":
-        return f"[{fmt_pct(low)}{NNBSP};\u00a0{fmt_pct(high)}]"
+        sep = f"{NNBSP};\u00a0" if current_language() == "fr" else ",\u00a0"
+        return f"[{fmt_pct(low)}{sep}{fmt_pct(high)}]"
     return ci_nb(low, high, 1 if unit in ("pomp", "percentage_points") else 2)
 
 
 def magnitude_text(es: object, es_type: str) -> str:
-    """« 0,36 (faible) »."""
+    """« 0,36 (faible) » (English "0.36 (small)")."""
     if is_missing(es):
         return MISSING
     words = effect_magnitude(es, es_type)
-    return f"{fmt_number(es, 2)} ({words})" if words else fmt_number(es, 2)
+    return f"{fmt_number(es, 2)} ({_(words)})" if words else fmt_number(es, 2)
 
 
 def wwc_attrition_words(flag: str) -> str:
     """« élevée (frontière prudente) ; élevée (frontière optimiste) » from the WWC flags."""
-    words = {"low": "faible", "high": "élevée"}
-    bounds = {"cautious": "frontière prudente", "optimistic": "frontière optimiste"}
+    words = {"low": pgettext("attrition", "faible"), "high": pgettext("attrition", "élevée")}
+    bounds = {"cautious": _("frontière prudente"), "optimistic": _("frontière optimiste")}
     out = []
     for part in str(flag or "").split(";"):
         bits = part.strip().split("_")
         if len(bits) == 3 and bits[0] == "wwc" and bits[1] in bounds and bits[2] in words:
             out.append(f"{words[bits[2]]} ({bounds[bits[1]]})")
-    return " ; ".join(out) if out else MISSING
+    sep = " ; " if current_language() == "fr" else "; "
+    return sep.join(out) if out else MISSING
 
 
 def wwc_attrition_class(flag: str, boundary: str) -> str:
     """« faible » / « élevée » attrition against one WWC boundary (``cautious`` or
     ``optimistic``), read from the ``wwc_<boundary>_<low|high>`` flags; « – » if absent."""
-    words = {"low": "faible", "high": "élevée"}
+    words = {"low": pgettext("attrition", "faible"), "high": pgettext("attrition", "élevée")}
     for part in str(flag or "").split(";"):
         bits = part.strip().split("_")
         if len(bits) == 3 and bits[:2] == ["wwc", boundary] and bits[2] in words:
@@ -309,9 +350,9 @@ def wwc_attrition_class(flag: str, boundary: str) -> str:
 def wwc_equivalence_words(flag: str) -> str:
     """WWC baseline-equivalence class in French."""
     return {
-        "wwc_satisfied": "équivalence établie",
-        "wwc_adjustment_required": "équivalence sous réserve d'ajustement",
-        "wwc_not_satisfied": "équivalence non établie",
+        "wwc_satisfied": _("équivalence établie"),
+        "wwc_adjustment_required": _("équivalence sous réserve d'ajustement"),
+        "wwc_not_satisfied": _("équivalence non établie"),
     }.get(str(flag or "").strip(), MISSING)
 
 

@@ -17,6 +17,8 @@ from impact.report.formatting import (
     fmt_pct,
     is_missing,
 )
+from impact.report.i18n import N_, current_language, word_for
+from impact.report.i18n import gettext as _
 from impact.report.tables.common import (
     Labels,
     cell,
@@ -31,12 +33,12 @@ from impact.report.tables.common import (
 
 #: Short outcome names for column headings.
 INSERTION_SHORT = {
-    "employment": "Emploi",
-    "durable_employment": "Emploi durable",
-    "qualifying_training": "Formation qualifiante",
-    "positive_exit": "Sortie positive",
-    "job_in_industry": "Industrie",
-    "job_in_industry_among_active": "Industrie (actifs)",
+    "employment": N_("Emploi"),
+    "durable_employment": N_("Emploi durable"),
+    "qualifying_training": N_("Formation qualifiante"),
+    "positive_exit": N_("Sortie positive"),
+    "job_in_industry": N_("Industrie"),
+    "job_in_industry_among_active": N_("Industrie (actifs)"),
 }
 
 
@@ -101,9 +103,9 @@ def insertion_subgroups(table: pd.DataFrame, programme: str, labels: Labels,
         for value in subgroup_values(sub, variable, labels):
             cells = select(sub, subgroup_value=value)
             n = cells.loc[~cells["suppressed"], "n"].dropna()
-            row = {"Sous-groupe": labels.variable(variable),
-                   "Modalité": labels.value(variable, value),
-                   "Répondants": SECRET if n.empty else fmt_int(n.max())}
+            row = {N_("Sous-groupe"): labels.variable(variable),
+                   N_("Modalité"): labels.value(variable, value),
+                   N_("Répondants"): SECRET if n.empty else fmt_int(n.max())}
             for m in measures:
                 r = one_row(cells, measure=m)
                 row[INSERTION_SHORT.get(m, labels.measure(m))] = MISSING if r is None else cell(
@@ -113,25 +115,26 @@ def insertion_subgroups(table: pd.DataFrame, programme: str, labels: Labels,
 
 
 def _covariate_label(term: str, labels: Labels) -> str:
-    var, _, value = term.partition("=")
+    var, _sep, value = term.partition("=")
     if value:
-        return f"{labels.variable(var)} : {labels.value(var, value)}"
+        colon = " : " if current_language() == "fr" else ": "
+        return f"{labels.variable(var)}{colon}{labels.value(var, value)}"
     if var.endswith("_pre") and var[:-4] in labels.measures:
-        return f"{labels.measure(var[:-4])} (score initial)"
+        return _("{mesure} (score initial)").format(mesure=labels.measure(var[:-4]))
     if var.endswith("_change") and var[:-7] in labels.measures:
-        return f"{labels.measure(var[:-7])} (évolution)"
+        return _("{mesure} (évolution)").format(mesure=labels.measure(var[:-7]))
     return labels.variable(var)
 
 
 MODEL_SKIPPED = {
-    "quasi_separation": "séparation quasi complète",
-    "separation": "séparation complète",
-    "too_few_respondents": "trop peu de répondants",
-    "too_few_events": "trop peu d'événements",
-    "too_few_nonevents": "trop peu de non-événements",
-    "too_few_events_per_parameter": "trop peu d'événements par paramètre estimé",
-    "no_covariates": "aucune covariable utilisable",
-    "fit_failed": "échec de l'estimation",
+    "quasi_separation": N_("séparation quasi complète"),
+    "separation": N_("séparation complète"),
+    "too_few_respondents": N_("trop peu de répondants"),
+    "too_few_events": N_("trop peu d'événements"),
+    "too_few_nonevents": N_("trop peu de non-événements"),
+    "too_few_events_per_parameter": N_("trop peu d'événements par paramètre estimé"),
+    "no_covariates": N_("aucune covariable utilisable"),
+    "fit_failed": N_("échec de l'estimation"),
 }
 
 
@@ -145,7 +148,7 @@ def insertion_models(table: pd.DataFrame, programme: str, labels: Labels,
     measures = _outcome_order(ame["measure"])
     out = []
     for term in pd.unique(ame["subgroup_value"]):
-        row = {"Covariable": _covariate_label(term, labels)}
+        row = {N_("Covariable"): _covariate_label(term, labels)}
         for m in measures:
             r = one_row(ame, measure=m, subgroup_value=term)
             row[INSERTION_SHORT.get(m, labels.measure(m))] = MISSING if r is None else cell(
@@ -156,8 +159,8 @@ def insertion_models(table: pd.DataFrame, programme: str, labels: Labels,
         out.append(row)
     skipped = select(rows, programme=programme, indicator="model_skipped", subgroup="model",
                      subgroup_value="background")
-    notes = [f"{labels.measure(r['measure'])} ({MODEL_SKIPPED.get(r['flag'], r['flag'])})"
-             for _, r in skipped.iterrows()]
+    notes = [f"{labels.measure(r['measure'])} ({word_for(MODEL_SKIPPED, r['flag'])})"
+             for _row, r in skipped.iterrows()]
     return pd.DataFrame(out), notes
 
 

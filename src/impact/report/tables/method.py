@@ -16,6 +16,8 @@ from impact.report.formatting import (
     fmt_pct,
     is_missing,
 )
+from impact.report.i18n import N_, word_for
+from impact.report.i18n import gettext as _
 from impact.report.tables.common import (
     REASONS,
     SEVERITIES,
@@ -36,13 +38,13 @@ def ingest_table(reports: Iterable[str | Path], labels: Labels) -> pd.DataFrame:
     for path in reports:
         r = json.loads(Path(path).read_text(encoding="utf-8"))
         rows.append({
-            "Programme": labels.programme(r.get("programme", "")),
-            "Vague": labels.wave(r.get("wave", "")),
-            "Fichier": r.get("file", ""),
-            "Outil": r.get("tool", ""),
-            "Format": f"{r.get('format', '')} ({r.get('encoding', '')})".replace(" ()", ""),
-            "Lignes lues": fmt_int(r.get("rows_read")),
-            "Identifiants retirés": fmt_int(len(r.get("identifiers_dropped", []) or [])),
+            N_("Programme"): labels.programme(r.get("programme", "")),
+            N_("Vague"): labels.wave(r.get("wave", "")),
+            N_("Fichier"): r.get("file", ""),
+            N_("Outil"): r.get("tool", ""),
+            N_("Format"): f"{r.get('format', '')} ({r.get('encoding', '')})".replace(" ()", ""),
+            N_("Lignes lues"): fmt_int(r.get("rows_read")),
+            N_("Identifiants retirés"): fmt_int(len(r.get("identifiers_dropped", []) or [])),
         })
     return pd.DataFrame(rows)
 
@@ -69,12 +71,12 @@ def accounting_table(accounting: pd.DataFrame, labels: Labels,
             if (programme, wave) not in totals.index:
                 continue
             t = totals.loc[(programme, wave)]
-            rows.append({"Programme": labels.programme(programme),
-                         "Vague": labels.wave(wave),
-                         "Lues": fmt_int(t.get("read", 0)),
-                         "Exclues": fmt_int(t.get("excluded", 0)),
-                         "En quarantaine": fmt_int(t.get("quarantined", 0)),
-                         "Conservées": fmt_int(t.get("kept", 0))})
+            rows.append({N_("Programme"): labels.programme(programme),
+                         N_("Vague"): labels.wave(wave),
+                         N_("Lues"): fmt_int(t.get("read", 0)),
+                         N_("Exclues"): fmt_int(t.get("excluded", 0)),
+                         N_("En quarantaine"): fmt_int(t.get("quarantined", 0)),
+                         N_("Conservées"): fmt_int(t.get("kept", 0))})
     return pd.DataFrame(rows)
 
 
@@ -104,7 +106,7 @@ def flow_frame(accounting: pd.DataFrame, table: pd.DataFrame,
                 by_reason = st[st["reason"] != ""].groupby("reason", sort=False)["rows"].sum()
                 for reason, n in by_reason.items():
                     if n > 0:
-                        rows.append((programme, stage, REASONS.get(reason, reason), int(n)))
+                        rows.append((programme, stage, word_for(REASONS, reason), int(n)))
             else:
                 rows.append((programme, stage, "", total))
         wv = list(waves[programme])
@@ -134,11 +136,11 @@ def validation_summary(checks: Mapping[tuple[str, str], str | Path],
         c = pd.read_csv(path, keep_default_na=False, na_values=[""])
         ok = c["success"].astype(str).str.lower().eq("true")
         failed = c[~ok]
-        row = {"Programme": labels.programme(programme), "Vague": labels.wave(wave),
-               "Contrôles": fmt_int(len(c)), "Réussis": fmt_int(int(ok.sum()))}
-        for severity, word in (("exclude", "Échecs → exclusion"),
-                               ("quarantine", "Échecs → quarantaine"),
-                               ("warn", "Échecs signalés")):
+        row = {N_("Programme"): labels.programme(programme), N_("Vague"): labels.wave(wave),
+               N_("Contrôles"): fmt_int(len(c)), N_("Réussis"): fmt_int(int(ok.sum()))}
+        for severity, word in (("exclude", N_("Échecs → exclusion")),
+                               ("quarantine", N_("Échecs → quarantaine")),
+                               ("warn", N_("Échecs signalés"))):
             row[word] = fmt_int(int((failed["severity"] == severity).sum()))
         rows.append(row)
     return pd.DataFrame(rows)
@@ -151,18 +153,18 @@ def validation_failures(checks: Mapping[tuple[str, str], str | Path],
     for (programme, wave), path in checks.items():
         c = pd.read_csv(path, keep_default_na=False, na_values=[""])
         failed = c[~c["success"].astype(str).str.lower().eq("true")]
-        for _, r in failed.iterrows():
-            family, _, detail = str(r["check"]).partition(":")
+        for _row, r in failed.iterrows():
+            family, _sep, detail = str(r["check"]).partition(":")
             column = str(r.get("column", "") or "")
             if column.startswith("_"):
-                column = "(colonne dérivée)"
+                column = _("(colonne dérivée)")
             rows.append({
-                "Programme": labels.programme(programme),
-                "Vague": labels.wave(wave),
-                "Contrôle": REASONS.get(family, family) + (f" ({detail})" if detail else ""),
-                "Colonne": column or MISSING,
-                "Conséquence": SEVERITIES.get(str(r["severity"]), str(r["severity"])),
-                "Lignes": cell(r.get("unexpected_count"), fmt_int),
+                N_("Programme"): labels.programme(programme),
+                N_("Vague"): labels.wave(wave),
+                N_("Contrôle"): word_for(REASONS, family) + (f" ({detail})" if detail else ""),
+                N_("Colonne"): column or MISSING,
+                N_("Conséquence"): word_for(SEVERITIES, r["severity"]),
+                N_("Lignes"): cell(r.get("unexpected_count"), fmt_int),
             })
     return pd.DataFrame(rows, columns=["Programme", "Vague", "Contrôle", "Colonne",
                                        "Conséquence", "Lignes"])
@@ -173,14 +175,14 @@ def linkage_table(quality: Mapping[str, pd.DataFrame], labels: Labels,
     """Linkage between waves, from the linkage reports (precision/recall: synthetic only)."""
     rows = []
     for programme, q in quality.items():
-        for _, r in q.iterrows():
-            pair = ("Ensemble" if r["wave_from"] == "all"
+        for _row, r in q.iterrows():
+            pair = (_("Ensemble") if r["wave_from"] == "all"
                     else f"{labels.wave(str(r['wave_from']))} → {labels.wave(str(r['wave_to']))}")
-            row = {"Programme": labels.programme(programme), "Vagues": pair,
-                   "Réponses de la vague d'arrivée": cell(r["n_to"], fmt_int),
-                   "Liens": cell(r["links"], fmt_int),
-                   "dont tolérants": cell(r["tolerant"], fmt_int),
-                   "Taux d'appariement": cell(r["match_rate"], fmt_pct)}
+            row = {N_("Programme"): labels.programme(programme), N_("Vagues"): pair,
+                   N_("Réponses de la vague d'arrivée"): cell(r["n_to"], fmt_int),
+                   N_("Liens"): cell(r["links"], fmt_int),
+                   N_("dont tolérants"): cell(r["tolerant"], fmt_int),
+                   N_("Taux d'appariement"): cell(r["match_rate"], fmt_pct)}
             if synthetic:
                 row["Précision"] = cell(r.get("precision"), fmt_pct)
                 row["Rappel"] = cell(r.get("recall"), fmt_pct)
@@ -199,10 +201,10 @@ def item_table(labels: Labels, programmes: Sequence[str]) -> pd.DataFrame:
         for item, owner in labels.item_scale.items():
             if owner != scale:
                 continue
-            rows.append({"Échelle": labels.measure(scale), "Item": item,
-                         "Formulation": labels.items.get(item, item),
-                         "Inversé": "oui" if item in labels.reverse else "non",
-                         "Programmes": ", ".join(labels.programme(p) for p in progs)})
+            rows.append({N_("Échelle"): labels.measure(scale), N_("Item"): item,
+                         N_("Formulation"): labels.items.get(item, item),
+                         N_("Inversé"): _("oui") if item in labels.reverse else _("non"),
+                         N_("Programmes"): ", ".join(labels.programme(p) for p in progs)})
     return pd.DataFrame(rows)
 
 
@@ -218,13 +220,15 @@ def reliability_table(table: pd.DataFrame, labels: Labels, threshold: float) -> 
     for programme in pd.unique(rel["programme"]):
         sub = rel[rel["programme"] == programme]
         for measure in ordered_measures(sub, labels, programme):
-            row = {"Programme": labels.programme(programme), "Échelle": labels.measure(measure)}
+            row = {N_("Programme"): labels.programme(programme),
+                   N_("Échelle"): labels.measure(measure)}
             for wave in order:
                 a = one_row(sub, measure=measure, indicator="alpha", wave_from=wave)
                 o = one_row(sub, measure=measure, indicator="omega", wave_from=wave)
                 word = labels.wave(wave)
+                alpha_head = _("α [IC 95 %] ({vague})").format(vague=word)
                 if a is None:
-                    row[f"n ({word})"] = row[f"α [IC 95 %] ({word})"] = MISSING
+                    row[f"n ({word})"] = row[alpha_head] = MISSING
                     row[f"ω ({word})"] = MISSING
                     continue
                 secret = bool(a["suppressed"])
@@ -234,7 +238,7 @@ def reliability_table(table: pd.DataFrame, labels: Labels, threshold: float) -> 
                 if not secret and alpha != MISSING:
                     alpha += " " + ci_nb(a["ci_low"], a["ci_high"]) + (" †" if low else "")
                 row[f"n ({word})"] = cell(a["n"], fmt_int, secret)
-                row[f"α [IC 95 %] ({word})"] = alpha
+                row[alpha_head] = alpha
                 row[f"ω ({word})"] = cell(o["estimate"] if o is not None else None,
                                           suppressed=bool(o["suppressed"]) if o is not None
                                           else secret)

@@ -16,6 +16,8 @@ from impact.report.formatting import (
     fmt_number,
     fmt_p,
 )
+from impact.report.i18n import N_
+from impact.report.i18n import gettext as _
 from impact.report.tables.common import (
     MAX_LISTED_VALUES,
     NOT_MEASURED,
@@ -104,10 +106,10 @@ def key_effects_table(table: pd.DataFrame, labels: Labels,
     measures = ordered_measures(g[g["programme"].isin(cols)], labels, None)
     rows = []
     for measure in measures:
-        row = {"Mesure": labels.measure(measure)}
+        row = {N_("Mesure"): labels.measure(measure)}
         for p in cols:
             r = one_row(g, programme=p, measure=measure)
-            row[labels.programme(p)] = (NOT_MEASURED if r is None else
+            row[labels.programme(p)] = (_(NOT_MEASURED) if r is None else
                                         cell(r["effect_size"],
                                              lambda v, t=r["es_type"]: magnitude_text(v, t),
                                              bool(r["suppressed"])))
@@ -167,9 +169,9 @@ def subgroup_table(table: pd.DataFrame, programme: str, labels: Labels,
             secret_all = bool(gv["suppressed"].all())
             ns = select(mc, subgroup_value=value)
             n = ns.loc[~ns["suppressed"], "n"].dropna()
-            row = {"Sous-groupe": labels.variable(variable),
-                   "Modalité": labels.value(variable, value),
-                   "Paires": SECRET if secret_all or n.empty else fmt_int(n.max())}
+            row = {N_("Sous-groupe"): labels.variable(variable),
+                   N_("Modalité"): labels.value(variable, value),
+                   N_("Paires"): SECRET if secret_all or n.empty else fmt_int(n.max())}
             for m in measures:
                 r = one_row(gv, measure=m)
                 row[labels.measure(m)] = (MISSING if r is None else
@@ -177,8 +179,8 @@ def subgroup_table(table: pd.DataFrame, programme: str, labels: Labels,
             rows.append(row)
         tests = select(base, indicator="interaction_test", subgroup=variable)
         if not tests.empty:
-            row = {"Sous-groupe": labels.variable(variable),
-                   "Modalité": "p du test d'interaction", "Paires": MISSING}
+            row = {N_("Sous-groupe"): labels.variable(variable),
+                   N_("Modalité"): _("p du test d'interaction"), N_("Paires"): MISSING}
             for m in measures:
                 r = one_row(tests, measure=m)
                 row[labels.measure(m)] = (MISSING if r is None else
@@ -195,12 +197,12 @@ def _summarised_cells(g: pd.DataFrame, mc: pd.DataFrame, variable_label: str,
     cells = g["subgroup_value"].nunique()
     published = shown["subgroup_value"].nunique()
     pairs = mc.loc[~mc["suppressed"].astype(bool)].groupby("subgroup_value")["n"].max()
-    median = {"Sous-groupe": variable_label,
-              "Modalité": (f"médiane des {fmt_int(published)} modalités publiées (sur "
-                           f"{fmt_int(cells)})"),
-              "Paires": fmt_int(pairs.sum()) if len(pairs) else SECRET}
-    quartiles = {"Sous-groupe": variable_label, "Modalité": "1er et 3e quartiles",
-                 "Paires": MISSING}
+    median = {N_("Sous-groupe"): variable_label,
+              N_("Modalité"): _("médiane des {k} modalités publiées (sur {n})").format(
+                  k=fmt_int(published), n=fmt_int(cells)),
+              N_("Paires"): fmt_int(pairs.sum()) if len(pairs) else SECRET}
+    quartiles = {N_("Sous-groupe"): variable_label, N_("Modalité"): _("1er et 3e quartiles"),
+                 N_("Paires"): MISSING}
     for m in measures:
         values = shown.loc[shown["measure"] == m, "effect_size"].astype(float)
         if values.empty:

@@ -16,6 +16,8 @@ from impact.report.formatting import (
     fmt_p,
     fmt_pct,
 )
+from impact.report.i18n import N_, current_language, word_for
+from impact.report.i18n import gettext as _
 from impact.report.tables.common import (
     Labels,
     cell,
@@ -28,22 +30,22 @@ from impact.report.tables.common import (
     wwc_equivalence_words,
 )
 
-#: Short French names of indicator codes for generic tables.
+#: Short French names of indicator codes for generic tables (translate with ``word_for``).
 INDICATOR_WORDS = {
-    "headline": "critères principaux (estimation du plan)",
-    "rate": "taux",
-    "ame": "effet marginal moyen",
-    "odds_ratio": "rapport de cotes",
-    "mean_change": "évolution moyenne",
-    "g_av": "taille d'effet g_av",
-    "d_z": "taille d'effet d_z",
-    "share_positive": "part de « oui »",
-    "ipw_mean_change": "évolution pondérée (IPW)",
-    "lmm_change": "évolution (modèle mixte)",
-    "did": "différence de différences",
-    "baseline_equivalence": "écart initial (g de Hedges)",
-    "mde": "effet minimal détectable",
-    "interaction_test": "test d'interaction",
+    "headline": N_("critères principaux (estimation du plan)"),
+    "rate": N_("taux"),
+    "ame": N_("effet marginal moyen"),
+    "odds_ratio": N_("rapport de cotes"),
+    "mean_change": N_("évolution moyenne"),
+    "g_av": N_("taille d'effet g_av"),
+    "d_z": N_("taille d'effet d_z"),
+    "share_positive": N_("part de « oui »"),
+    "ipw_mean_change": N_("évolution pondérée (IPW)"),
+    "lmm_change": N_("évolution (modèle mixte)"),
+    "did": N_("différence de différences"),
+    "baseline_equivalence": N_("écart initial (g de Hedges)"),
+    "mde": N_("effet minimal détectable"),
+    "interaction_test": N_("test d'interaction"),
 }
 
 
@@ -60,28 +62,30 @@ def attrition_table(table: pd.DataFrame, labels: Labels) -> pd.DataFrame:
             continue
         sub = att[att["programme"] == programme]
         overall = select(sub, indicator="attrition_overall", subgroup="all")
-        for _, o in overall.iterrows():
+        for _row, o in overall.iterrows():
             pair = dict(wave_from=o["wave_from"], wave_to=o["wave_to"])
             part = one_row(sub, indicator="attrition_group", subgroup_value="participant", **pair)
             comp = one_row(sub, indicator="attrition_group", subgroup_value="comparison", **pair)
             diff = one_row(sub, indicator="attrition_differential", **pair)
             svl = select(sub, indicator="stayers_vs_leavers", **pair)
             rows.append({
-                "Programme": labels.programme(programme),
-                "Vagues": f"{labels.wave(o['wave_from'])} → {labels.wave(o['wave_to'])}",
-                "Effectif initial": cell(o["n"], fmt_int, bool(o["suppressed"])),
-                "Attrition": cell(o["estimate"], fmt_pct, bool(o["suppressed"])),
-                "Participants / comparaison": MISSING if part is None or comp is None else
+                N_("Programme"): labels.programme(programme),
+                N_("Vagues"): f"{labels.wave(o['wave_from'])} → {labels.wave(o['wave_to'])}",
+                N_("Effectif initial"): cell(o["n"], fmt_int, bool(o["suppressed"])),
+                N_("Attrition"): cell(o["estimate"], fmt_pct, bool(o["suppressed"])),
+                N_("Participants / comparaison"): MISSING if part is None or comp is None else
                 f"{cell(part['estimate'], fmt_pct, bool(part['suppressed']))} / "
                 f"{cell(comp['estimate'], fmt_pct, bool(comp['suppressed']))}",
-                "Différentielle": MISSING if diff is None else
+                N_("Différentielle"): MISSING if diff is None else
                 cell(diff["estimate"], fmt_pct, bool(diff["suppressed"])),
-                "Classe WWC (prudente / optimiste)": MISSING if diff is None else
+                N_("Classe WWC (prudente / optimiste)"): MISSING if diff is None else
                 f"{wwc_attrition_class(diff['flag'], 'cautious')} / "
                 f"{wwc_attrition_class(diff['flag'], 'optimistic')}",
-                "Covariables déséquilibrées": (
-                    f"{fmt_int(int(svl['flag'].str.contains('imbalance').sum()))} sur "
-                    f"{fmt_int(int(svl['estimate'].notna().sum()))}" if len(svl) else MISSING),
+                N_("Covariables déséquilibrées"): (
+                    _("{k} sur {n}").format(
+                        k=fmt_int(int(svl["flag"].str.contains("imbalance").sum())),
+                        n=fmt_int(int(svl["estimate"].notna().sum())))
+                    if len(svl) else MISSING),
             })
     return pd.DataFrame(rows)
 
@@ -91,14 +95,15 @@ def imbalance_table(table: pd.DataFrame, labels: Labels) -> pd.DataFrame:
     svl = select(table, measure="attrition", indicator="stayers_vs_leavers")
     svl = svl[svl["flag"].str.contains("imbalance") & (svl["programme"] != "pooled")]
     rows = []
-    for _, r in svl.iterrows():
-        var, _, value = str(r["subgroup_value"]).partition("=")
-        name = (f"{labels.variable(var)} : {labels.value(var, value)}" if value
+    for _row, r in svl.iterrows():
+        var, _sep, value = str(r["subgroup_value"]).partition("=")
+        colon = " : " if current_language() == "fr" else ": "
+        name = (f"{labels.variable(var)}{colon}{labels.value(var, value)}" if value
                 else labels.measure(var))
-        rows.append({"Programme": labels.programme(r["programme"]),
-                     "Vagues": f"{labels.wave(r['wave_from'])} → {labels.wave(r['wave_to'])}",
-                     "Covariable": name,
-                     "Différence standardisée": cell(r["estimate"],
+        rows.append({N_("Programme"): labels.programme(r["programme"]),
+                     N_("Vagues"): f"{labels.wave(r['wave_from'])} → {labels.wave(r['wave_to'])}",
+                     N_("Covariable"): name,
+                     N_("Différence standardisée"): cell(r["estimate"],
                                                      suppressed=bool(r["suppressed"]))})
     return pd.DataFrame(rows, columns=["Programme", "Vagues", "Covariable",
                                        "Différence standardisée"])
@@ -114,12 +119,12 @@ def robustness_table(table: pd.DataFrame, labels: Labels,
                           wave_to=wave_to)
             alt = select(base, indicator=["ipw_mean_change", "lmm_change"])
             for measure in ordered_measures(alt, labels, programme):
-                row = {"Programme": labels.programme(programme),
-                       "Mesure": labels.measure(measure)}
+                row = {N_("Programme"): labels.programme(programme),
+                       N_("Mesure"): labels.measure(measure)}
                 for indicator, name, n_name in (
-                        ("mean_change", "Paires complètes", "Paires"),
-                        ("ipw_mean_change", "Pondération IPW", None),
-                        ("lmm_change", "Modèle mixte", "Répondants")):
+                        ("mean_change", N_("Paires complètes"), N_("Paires")),
+                        ("ipw_mean_change", N_("Pondération IPW"), None),
+                        ("lmm_change", N_("Modèle mixte"), N_("Répondants"))):
                     r = one_row(base, measure=measure, indicator=indicator)
                     if r is None:
                         row[name] = MISSING
@@ -128,7 +133,7 @@ def robustness_table(table: pd.DataFrame, labels: Labels,
                     row[name] = SECRET if secret else (
                         f"{fmt_number(r['estimate'])} {ci_nb(r['ci_low'], r['ci_high'])}")
                     if "not_converged" in str(r["flag"]):
-                        row[name] += " (non convergé)"
+                        row[name] += _(" (non convergé)")
                     if n_name:  # IPW weighs the same pairs
                         row[n_name] = cell(r["n"], fmt_int, secret)
                 rows.append(row)
@@ -145,14 +150,15 @@ def multiplicity_table(table: pd.DataFrame, labels: Labels, alpha: float) -> pd.
     for (programme, indicator), fam in adj.groupby(["programme", "indicator"], sort=False):
         method = str(fam["adjustment"].iloc[0]).split(":")[0]
         rows.append({
-            "Programme": labels.programme(programme),
-            "Famille de tests": INDICATOR_WORDS.get(indicator, {
-                "mcnemar": "test de McNemar", "wilcoxon": "test de Wilcoxon"}.get(
-                    indicator, indicator)),
-            "Méthode": {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg"}.get(method, method),
-            "Tests": fmt_int(len(fam)),
-            f"p < {fmt_number(alpha, 2)} (brut)": fmt_int(int((fam["p_value"] < alpha).sum())),
-            f"p < {fmt_number(alpha, 2)} (ajusté)": fmt_int(
+            N_("Programme"): labels.programme(programme),
+            N_("Famille de tests"): word_for(INDICATOR_WORDS, indicator, word_for(
+                {"mcnemar": N_("test de McNemar"), "wilcoxon": N_("test de Wilcoxon")},
+                indicator)),
+            N_("Méthode"): {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg"}.get(method, method),
+            N_("Tests"): fmt_int(len(fam)),
+            _("p < {alpha} (brut)").format(alpha=fmt_number(alpha, 2)): fmt_int(
+                int((fam["p_value"] < alpha).sum())),
+            _("p < {alpha} (ajusté)").format(alpha=fmt_number(alpha, 2)): fmt_int(
                 int((fam["p_adjusted"] < alpha).sum())),
         })
     return pd.DataFrame(rows)
@@ -163,7 +169,7 @@ def comparison_table(table: pd.DataFrame, labels: Labels) -> pd.DataFrame:
     differences [CI] and p, baseline difference (Hedges' g) and its WWC class."""
     did = select(table, indicator="did", subgroup="all")
     rows = []
-    for _, d in did.iterrows():
+    for _row, d in did.iterrows():
         if d["programme"] == "pooled":
             continue
         crit = dict(programme=d["programme"], measure=d["measure"],
@@ -175,18 +181,18 @@ def comparison_table(table: pd.DataFrame, labels: Labels) -> pd.DataFrame:
                     measure=d["measure"], subgroup="all")
         secret = bool(d["suppressed"])
         rows.append({
-            "Programme": labels.programme(d["programme"]),
-            "Mesure": labels.measure(d["measure"]),
-            "Évolution participants": MISSING if part is None else
+            N_("Programme"): labels.programme(d["programme"]),
+            N_("Mesure"): labels.measure(d["measure"]),
+            N_("Évolution participants"): MISSING if part is None else
             cell(part["estimate"], suppressed=bool(part["suppressed"])),
-            "Évolution comparaison": MISSING if comp is None else
+            N_("Évolution comparaison"): MISSING if comp is None else
             cell(comp["estimate"], suppressed=bool(comp["suppressed"])),
-            "Différence de différences [IC 95 %]": SECRET if secret else
+            N_("Différence de différences [IC 95 %]"): SECRET if secret else
             f"{fmt_number(d['estimate'])} {ci_nb(d['ci_low'], d['ci_high'])}",
             "p": cell(d["p_value"], lambda p: fmt_p(p, with_p=False), secret),
-            "Écart initial (g)": MISSING if base is None else
+            N_("Écart initial (g)"): MISSING if base is None else
             cell(base["effect_size"], suppressed=bool(base["suppressed"])),
-            "Équivalence initiale (WWC)": MISSING if base is None else
+            N_("Équivalence initiale (WWC)"): MISSING if base is None else
             wwc_equivalence_words(base["flag"]),
         })
     return pd.DataFrame(rows)
