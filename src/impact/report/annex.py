@@ -315,8 +315,8 @@ def fieldwork_exhibit(a: Annex) -> notes.Exhibit | None:
 
 
 def likert_exhibits(a: Annex, programme: str) -> list[notes.Exhibit]:
-    """Diverging bars of every item, two scales per figure, first wave pair of the
-    programme (all kept answers of each wave)."""
+    """Diverging bars of every item, one scale per figure (two figures fit a page), first
+    wave pair of the programme (all kept answers of each wave)."""
     _ = a._
     pairs = rd.change_pairs(a.ind, programme)
     if not pairs:
@@ -326,9 +326,8 @@ def likert_exhibits(a: Annex, programme: str) -> list[notes.Exhibit]:
     scales = a.labels.scales(programme)
     name = a.programme(programme)
     out = []
-    for k in range(0, len(scales), 2):
-        group = scales[k:k + 2]
-        items = [i for i, s in a.labels.item_scale.items() if s in group]
+    for scale in scales:
+        items = [i for i, s in a.labels.item_scale.items() if s == scale]
         lf = rd.likert_frame(a.ind, programme, items, a.labels, [wf, wt])
         if lf.empty:
             continue
@@ -344,18 +343,15 @@ def likert_exhibits(a: Annex, programme: str) -> list[notes.Exhibit]:
                          "{wf} le programme et {post} {wt}.").format(
                     item=item, pre=fmt_pct(pre.iloc[0], 0), answer=resp.get(top, top),
                     wf=a.wave(wf), post=fmt_pct(post.iloc[0], 0), wt=a.wave(wt))
-        measures = [f"« {_lc(a.labels.measure(m))} »" for m in group]
-        title = (_("Réponses aux items des échelles {first} et {second}, {wf} et {wt} — "
-                   "{programme}") if len(group) > 1 else
-                 _("Réponses aux items de l'échelle {first}, {wf} et {wt} — {programme}"))
+        title = _("Réponses aux items de l'échelle « {scale} », {wf} et {wt} — {programme}")
         out.append(notes.figure(
             *figures.likert_diverging(lf, response_labels=resp,
                                       wave_labels={wf: a.wave(wf).capitalize(),
                                                    wt: a.wave(wt).capitalize()},
                                       waves=[wf, wt]),
-            title=title.format(first=measures[0], second=measures[-1], wf=a.wave(wf),
+            title=title.format(scale=_lc(a.labels.measure(scale)), wf=a.wave(wf),
                                wt=a.wave(wt), programme=name),
-            label=f"annex-likert-{programme}-{'-'.join(group)}", fmt="svg",
+            label=f"annex-likert-{programme}-{scale}", fmt="svg",
             lecture=lect,
             champ=_("Répondants de {programme} à chaque vague (toutes les réponses "
                     "conservées, appariées ou non).").format(programme=name),

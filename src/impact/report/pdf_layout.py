@@ -139,10 +139,18 @@ def _rules(page, min_width: float) -> list[tuple[float, float, float, float]]:
     return rules
 
 
-def table_segments(pdf_path: str | Path, *, max_row_gap: float = 60.0,
+def _ended(run: list[tuple[float, float, float, float]]) -> bool:
+    """A run of rules is a finished table once a thick rule follows its header (or its
+    first rule, for a continuation drawn without one)."""
+    start = 2 if len(run) >= 2 and run[0][3] >= THICK and run[1][3] >= THICK else 1
+    return len(run) > start and run[-1][3] >= THICK
+
+
+def table_segments(pdf_path: str | Path, *, max_row_gap: float = 250.0,
                    min_width: float = 100.0) -> list[Segment]:
     """Every table segment of every page, top to bottom: runs of rules with the same left
-    and right ends (± 2 pt), each within ``max_row_gap`` of the previous one."""
+    and right ends (± 2 pt), each within ``max_row_gap`` of the previous one (a tall row of
+    wrapped cells), a run ending at the thick rule under a table's last row."""
     import pdfplumber
 
     out = []
@@ -151,8 +159,9 @@ def table_segments(pdf_path: str | Path, *, max_row_gap: float = 60.0,
             runs: list[list[tuple[float, float, float, float]]] = []
             for rule in _rules(page, min_width):
                 last = runs[-1][-1] if runs else None
-                if (last is not None and abs(rule[1] - last[1]) <= 2
-                        and abs(rule[2] - last[2]) <= 2 and rule[0] - last[0] <= max_row_gap):
+                if (last is not None and not _ended(runs[-1])
+                        and abs(rule[1] - last[1]) <= 2 and abs(rule[2] - last[2]) <= 2
+                        and rule[0] - last[0] <= max_row_gap):
                     runs[-1].append(rule)
                 else:
                     runs.append([rule])

@@ -30,6 +30,8 @@ from impact.report.formatting import fmt_ci, fmt_int, fmt_number
 
 __all__ = ["FUNNEL_Z", "caterpillar_plot", "funnel_plot"]
 
+MAX_HEIGHT = 7.3  # inches (185 mm): a figure's title and notes still fit on its page
+
 
 #: Two-sided 95 % and 99,8 % normal quantiles: the funnel's inner and outer control limits.
 FUNNEL_Z = (1.959964, 3.090232)
@@ -118,13 +120,15 @@ def caterpillar_plot(
     require_columns(df, ["label", "estimate", "ci_low", "ci_high", "overall"],
                     "caterpillar_plot")
     names = df["site"] if "site" in df.columns else df["subgroup_value"].astype(str)
-    df = df.assign(_name=names.astype(str).map(lambda s: wrap(s, 26)))
+    df = df.assign(_name=names.astype(str).map(lambda s: wrap(s, 30)))
     labels = list(pd.unique(df["label"]))
     cols = 2 if len(labels) > 1 else 1
     rows = math.ceil(len(labels) / cols)
     per_panel = int(df.groupby("label").size().max())
     lines = int(df["_name"].str.count("\n").max()) + 1
-    fig = new_figure(width, rows * (0.55 + 0.17 * lines * per_panel))
+    # at most MAX_HEIGHT inches: the figure, its title and its notes fit one page
+    row_h = min(0.11 + 0.07 * lines, (MAX_HEIGHT / rows - 0.6) / per_panel)
+    fig = new_figure(width, rows * (0.6 + row_h * per_panel))
     alt_parts = []
     with mpl.rc_context(STYLE):
         axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
@@ -143,13 +147,13 @@ def caterpillar_plot(
                     color=SERIES_COLOURS[0], mec="white", mew=0.4, zorder=3)
             ax.plot(est[apart], y[apart], ls="none", marker="D", ms=4.5,
                     color=SERIES_COLOURS[1], mec="white", mew=0.4, zorder=3)
-            ax.set_yticks(y, sub["_name"].tolist(), fontsize=6.5)
+            ax.set_yticks(y, sub["_name"].tolist(), fontsize=6 if lines > 1 else 6.5)
             ax.tick_params(axis="y", length=0)
             ax.set_ylim(-0.7, len(sub) - 0.3)
             ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=4))
             ax.xaxis.set_major_formatter(FrenchFormatter())
-            ax.set_title(wrap(label, 40), loc="left", fontsize=8.5, fontweight="bold")
-            ax.set_xlabel("Évolution moyenne (points), IC à 95 %", fontsize=7.5)
+            ax.set_title(wrap(label, 34), loc="left", fontsize=8, fontweight="bold")
+            ax.set_xlabel("Évolution moyenne (points) et IC à 95 %", fontsize=7)
             ax.grid(axis="x", color="#EEEEEE", lw=0.5)
             ax.set_axisbelow(True)
             alt_parts.append(
