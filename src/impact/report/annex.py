@@ -42,7 +42,7 @@ __all__ = [
     "linkage_exhibit",
     "multiplicity_exhibit",
     "readable_platform",
-    "site_effects_exhibit",
+    "site_effects_exhibits",
     "validation_exhibit",
     "versions_exhibit",
 ]
@@ -362,53 +362,59 @@ def likert_exhibits(a: Annex, programme: str) -> list[notes.Exhibit]:
     return out
 
 
-def site_effects_exhibit(a: Annex, programme: str) -> notes.Exhibit | None:
-    """Site effects of the first wave pair: a caterpillar plot (each published site's mean
-    change with its CI, sorted, around the programme's mean) under
-    :data:`CATERPILLAR_MAX_SITES` sites, a funnel plot (Spiegelhalter 2005) from it on.
-    ``None`` when fewer than 3 sites are published."""
+def site_effects_exhibits(a: Annex, programme: str) -> list[notes.Exhibit]:
+    """Site effects of the first wave pair: under :data:`CATERPILLAR_MAX_SITES` published
+    sites, one caterpillar plot per scale (each site's mean change with its CI, sorted,
+    around the programme's mean); from it on, one funnel plot (Spiegelhalter 2005) with a
+    panel per scale. Empty when fewer than 3 sites are published."""
     _ = a._
     pairs = rd.change_pairs(a.ind, programme)
     if "site" not in a.subgroups or not pairs:
-        return None
+        return []
     wf, wt = pairs[0]
     ff = rd.funnel_frame(a.ind, programme, "site", wf, wt, a.labels, a.alpha)
     n_sites = ff["subgroup_value"].nunique()
     if n_sites < 3:
-        return None
+        return []
     name = a.programme(programme)
     rule = _("Règle : sous {k} établissements ou sessions publiés, un graphique en chenille "
-             "(chaque site et son intervalle de confiance) ; à partir de {k}, un graphique "
-             "en entonnoir.").format(k=fmt_int(CATERPILLAR_MAX_SITES))
+             "par échelle (chaque site et son intervalle de confiance) ; à partir de {k}, un "
+             "graphique en entonnoir.").format(k=fmt_int(CATERPILLAR_MAX_SITES))
     champ = _("Établissements ou sessions de {programme} publiables (au moins {n} paires "
               "{wf}–{wt}).").format(programme=name, n=fmt_int(a.disclosure_threshold),
                                     wf=a.wave(wf), wt=a.wave(wt))
-    if n_sites < CATERPILLAR_MAX_SITES:
-        ff = ff.assign(site=ff["subgroup_value"].map(lambda v: a.labels.value("site", v)))
-        return notes.figure(
-            *figures.caterpillar_plot(ff), fmt="svg",
-            title=_("Évolution par établissement ou session, avec son intervalle de "
-                    "confiance — {programme}").format(programme=name),
+    source = a.source(a.tables_of([programme]))
+    if n_sites >= CATERPILLAR_MAX_SITES:
+        return [notes.figure(
+            *figures.funnel_plot(ff), fmt="svg",
+            title=_("Évolution par établissement ou session, graphique en entonnoir — "
+                    "{programme}").format(programme=name),
             label=f"annex-sites-{programme}",
+            lecture=_("Chaque point est un établissement ou une session : son évolution "
+                      "moyenne selon son nombre de paires. Un point hors de l'entonnoir à "
+                      "99,8 % (pointillés) s'écarte de l'ensemble plus que le hasard ne "
+                      "l'explique vraisemblablement."),
+            champ=champ, source=source,
+            note=rule + " " + _("Limites θ ± z·s/√n autour de l'évolution d'ensemble θ, s "
+                                "étant l'écart-type des évolutions individuelles "
+                                "(Spiegelhalter, 2005)."))]
+    ff = ff.assign(site=ff["subgroup_value"].map(lambda v: a.labels.value("site", v)))
+    out = []
+    for measure, cells in ff.groupby("measure", sort=False):
+        label = _lc(a.labels.measure(str(measure)))
+        out.append(notes.figure(
+            *figures.caterpillar_plot(cells), fmt="svg",
+            title=_("Évolution de l'échelle « {scale} » par établissement ou session — "
+                    "{programme}").format(scale=label, programme=name),
+            label=f"annex-sites-{programme}-{measure}",
             lecture=_("Chaque ligne est un établissement ou une session : son évolution "
-                      "moyenne (point) et son intervalle de confiance à 95 % (trait), "
-                      "classés de la plus faible à la plus forte ; la ligne verticale marque "
-                      "l'évolution de l'ensemble du programme."),
-            champ=champ, source=a.source(a.tables_of([programme])),
-            note=rule + " " + _("Un site sous le seuil de diffusion n'est pas tracé."))
-    return notes.figure(
-        *figures.funnel_plot(ff), fmt="svg",
-        title=_("Évolution par établissement ou session, graphique en entonnoir — "
-                "{programme}").format(programme=name),
-        label=f"annex-sites-{programme}",
-        lecture=_("Chaque point est un établissement ou une session : son évolution moyenne "
-                  "selon son nombre de paires. Un point hors de l'entonnoir à 99,8 % "
-                  "(pointillés) s'écarte de l'ensemble plus que le hasard ne l'explique "
-                  "vraisemblablement."),
-        champ=champ, source=a.source(a.tables_of([programme])),
-        note=rule + " " + _("Limites θ ± z·s/√n autour de l'évolution d'ensemble θ, s étant "
-                            "l'écart-type des évolutions individuelles (Spiegelhalter, "
-                            "2005)."))
+                      "moyenne (point) et son intervalle de confiance à 95 % (trait), de la "
+                      "plus faible à la plus forte ; la ligne en tirets marque l'évolution de "
+                      "l'ensemble du programme, un losange un site dont l'intervalle ne la "
+                      "contient pas."),
+            champ=champ, source=source,
+            note=rule + " " + _("Un site sous le seuil de diffusion n'est pas tracé.")))
+    return out
 
 
 def multiplicity_exhibit(a: Annex) -> notes.Exhibit | None:

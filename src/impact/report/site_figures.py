@@ -120,14 +120,14 @@ def caterpillar_plot(
     require_columns(df, ["label", "estimate", "ci_low", "ci_high", "overall"],
                     "caterpillar_plot")
     names = df["site"] if "site" in df.columns else df["subgroup_value"].astype(str)
-    df = df.assign(_name=names.astype(str).map(lambda s: wrap(s, 30)))
     labels = list(pd.unique(df["label"]))
     cols = 2 if len(labels) > 1 else 1
+    df = df.assign(_name=names.astype(str).map(lambda s: wrap(s, 30 if cols > 1 else 48)))
     rows = math.ceil(len(labels) / cols)
     per_panel = int(df.groupby("label").size().max())
     lines = int(df["_name"].str.count("\n").max()) + 1
     # at most MAX_HEIGHT inches: the figure, its title and its notes fit one page
-    row_h = min(0.11 + 0.07 * lines, (MAX_HEIGHT / rows - 0.6) / per_panel)
+    row_h = min(0.12 + 0.08 * lines, (MAX_HEIGHT / rows - 0.6) / per_panel)
     fig = new_figure(width, rows * (0.6 + row_h * per_panel))
     alt_parts = []
     with mpl.rc_context(STYLE):
@@ -152,7 +152,8 @@ def caterpillar_plot(
             ax.set_ylim(-0.7, len(sub) - 0.3)
             ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=4))
             ax.xaxis.set_major_formatter(FrenchFormatter())
-            ax.set_title(wrap(label, 34), loc="left", fontsize=8, fontweight="bold")
+            if cols > 1:  # a single panel's measure is in the exhibit's title
+                ax.set_title(wrap(label, 34), loc="left", fontsize=8, fontweight="bold")
             ax.set_xlabel("Évolution moyenne (points) et IC à 95 %", fontsize=7)
             ax.grid(axis="x", color="#EEEEEE", lw=0.5)
             ax.set_axisbelow(True)
