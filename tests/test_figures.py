@@ -325,3 +325,14 @@ def test_long_likert_item_labels_are_wrapped_and_stay_inside_the_figure():
     assert "\n" in wrapped and max(len(line) for line in wrapped.split("\n")) <= 45
     assert _ink_inside(fig)
     assert _ink_inside(F.caterpillar_plot(_sites())[0])
+
+
+def test_caterpillar_plot_never_draws_a_suppressed_cell():
+    df = _sites().assign(suppressed=[False, True, False, False])
+    fig, alt = F.caterpillar_plot(df)
+    ax = fig.axes[0]
+    xs = sorted(np.concatenate([line.get_xdata() for line in ax.get_lines()
+                                if line.get_marker() in ("o", "D")]))
+    assert xs == [0.25, 0.40, 0.90]  # −0,10 (Lycée B) is secret
+    assert "Lycée B" not in [t.get_text() for t in ax.get_yticklabels()]
+    assert "Lycée B" not in alt and "0,10" not in alt

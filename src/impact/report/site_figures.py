@@ -24,6 +24,7 @@ from impact.report.figure_style import (
     freeze_layout,
     new_figure,
     require_columns,
+    suppressed_mask,
     wrap,
 )
 from impact.report.formatting import fmt_ci, fmt_int, fmt_number
@@ -115,10 +116,12 @@ def caterpillar_plot(
 
     Input: rows of :func:`impact.report.tables.funnel_frame` (``label, estimate, ci_low,
     ci_high, overall``) and ``site`` (display name of the cell; ``subgroup_value`` if absent).
-    Suppressed cells are not in that frame: nothing hidden by a table is drawn.
+    Suppressed cells are not in that frame; rows flagged ``suppressed`` are dropped here
+    too, so nothing a table hides is drawn.
     """
     require_columns(df, ["label", "estimate", "ci_low", "ci_high", "overall"],
                     "caterpillar_plot")
+    df = df[~suppressed_mask(df)]
     names = df["site"] if "site" in df.columns else df["subgroup_value"].astype(str)
     labels = list(pd.unique(df["label"]))
     cols = 2 if len(labels) > 1 else 1
