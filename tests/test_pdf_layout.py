@@ -90,3 +90,18 @@ def test_page_fill_flags_a_short_page_inside_a_part_but_not_the_last_page_of_a_p
     assert 0.55 < fills[1].fill < 0.75 and fills[1].last_of_part
     assert fills[2].last_of_part  # last page of the document
     assert [p.page for p in L.underfilled_pages(pdf)] == [1]
+
+
+def test_the_horizontal_lines_of_a_figure_are_not_a_table(tmp_path):
+    """A chart's gridlines look like table rules, but no text lies between them (figures
+    draw their text as paths); a table beside it is still found."""
+    import base64
+
+    lines = "".join(f'<line x1="0" x2="400" y1="{y}" y2="{y}" stroke="black" '
+                    f'stroke-width="{1.2 if y in (10, 30) else 0.5}"/>'
+                    for y in range(10, 200, 20))
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="400" height="210">{lines}</svg>'
+    img = ('<img style="width: 150mm" src="data:image/svg+xml;base64,'
+           f'{base64.b64encode(svg.encode()).decode()}">')
+    segs = L.table_segments(_pdf(tmp_path, "<h1>Partie</h1>" + img + _table(4)))
+    assert [(s.header, s.body_rows, s.complete_end) for s in segs] == [(True, 4, True)]

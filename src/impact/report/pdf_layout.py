@@ -146,22 +146,31 @@ def _ended(run: list[tuple[float, float, float, float]]) -> bool:
     return len(run) > start and run[-1][3] >= THICK
 
 
+def _text_between(chars: list, top: float, bottom: float, x0: float, x1: float) -> bool:
+    return any(top < (float(c["top"]) + float(c["bottom"])) / 2 < bottom
+               and x0 - 1 <= float(c["x0"]) <= x1 + 1 for c in chars)
+
+
 def table_segments(pdf_path: str | Path, *, max_row_gap: float = 250.0,
                    min_width: float = 100.0) -> list[Segment]:
     """Every table segment of every page, top to bottom: runs of rules with the same left
     and right ends (± 2 pt), each within ``max_row_gap`` of the previous one (a tall row of
-    wrapped cells), a run ending at the thick rule under a table's last row."""
+    wrapped cells) with text between them (a table row; the report's figures draw their
+    text as paths, so their lines never make a table), a run ending at the thick rule under
+    a table's last row."""
     import pdfplumber
 
     out = []
     with pdfplumber.open(str(pdf_path)) as pdf:
         for i, page in enumerate(pdf.pages, start=1):
             runs: list[list[tuple[float, float, float, float]]] = []
+            chars = page.chars
             for rule in _rules(page, min_width):
                 last = runs[-1][-1] if runs else None
                 if (last is not None and not _ended(runs[-1])
                         and abs(rule[1] - last[1]) <= 2 and abs(rule[2] - last[2]) <= 2
-                        and rule[0] - last[0] <= max_row_gap):
+                        and rule[0] - last[0] <= max_row_gap
+                        and _text_between(chars, last[0], rule[0], rule[1], rule[2])):
                     runs[-1].append(rule)
                 else:
                     runs.append([rule])
