@@ -794,3 +794,54 @@ def test_report_tables_in_english(run, indicators):
     assert raw["space_before_percent"] == 0 and raw["space_before_punctuation"] == 0
     # quotes (« VRAI » in a programme's name, "industry's") are typeset_html's job
     assert set(count_violations(typeset(" ".join(cells), "en"), "en").values()) == {0}
+# ------------------------------------------------------------------ report-annex
+# The layout of the rendered PDFs (impact.report.pdf_layout) and the technical annex.
+
+REPORT_PDFS = ["results/report/impact_itip.pdf",
+               "results/report/impact_itip_annexe_technique.pdf"]
+
+
+@pytest.mark.parametrize("pdf", REPORT_PDFS)
+def test_pdf_pages_are_filled_and_tables_split_cleanly(example_run, pdf):
+    """No page under a third full but the last page of a part (a part starts at a top-level
+    bookmark, one per h1); every table continued on the next page repeats its header and
+    leaves at least three body rows on each page."""
+    from impact.report import pdf_layout
+
+    path = example_run / pdf
+    fills = pdf_layout.page_fills(path)
+    assert len(fills) >= 3 and len(pdf_layout.part_starts(path)) >= 2
+    assert [(p.page, p.fill) for p in fills if p.fill < 1 / 3 and not p.last_of_part] == []
+    segments = pdf_layout.table_segments(path)
+    assert segments, "no exhibit table found in the PDF"
+    assert [why for _, why in pdf_layout.bad_splits(pdf_layout.table_splits(segments))] == []
+
+
+def test_technical_annex_holds_its_sections_and_every_exhibit_its_notes(example_run):
+    """The annex (French) has the sections the main report points to, its figures are SVG,
+    its checksums are whole 64-digit words, and it names the main report by a relative link."""
+    page = (example_run / "results/report/impact_itip_annexe_technique.html").read_text(
+        encoding="utf-8")
+    soup = BeautifulSoup(page, "html.parser")
+    headings = [h.get_text(" ", strip=True) for h in soup.find_all(["h1", "h2"])]
+    for section in ["Données : fichiers, contrôles, appariement", "Fichiers lus",
+                    "Comptage des réponses", "Contrôles de validation",
+                    "Appariement des vagues", "Suivi du terrain", "Résultats détaillés",
+                    "Réponses aux items", "Établissements et sessions",
+                    "Correction pour tests multiples", "Traçabilité",
+                    "Versions des logiciels", "Empreintes des fichiers d'entrée",
+                    "Configuration de l'exécution"]:
+        assert any(h.startswith(section) for h in headings), (section, headings)
+    assert not any(h.startswith(("Data: files", "Traceability")) for h in headings)  # en cells
+    exhibits = soup.select("figure.exhibit")
+    assert len(exhibits) >= 12
+    for ex in exhibits:
+        for note in ("lecture", "champ", "source"):
+            assert ex.select_one(f".exhibit-notes p.{note}"), (ex.get("id"), note)
+    imgs = soup.select("img.exhibit-img")
+    assert imgs and all(i["src"].startswith("data:image/svg+xml") for i in imgs)
+    hashes = [td.get_text() for td in soup.select("td.hash")]
+    provenance = json.loads((example_run / "results/provenance.json").read_text("utf-8"))
+    assert hashes == [e["sha256"] for e in provenance["inputs"]]
+    assert soup.find("a", href="impact_itip.html")
+    assert provenance["platform"] not in page  # the kernel string is summarised

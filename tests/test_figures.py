@@ -268,3 +268,71 @@ def test_figures_are_not_registered_with_pyplot():
     before = plt.get_fignums()
     F.forest_plot(_forest())
     assert plt.get_fignums() == before
+
+
+# ------------------------------------------------------------------ report-annex: caterpillar,
+# label fit
+
+
+def _sites() -> pd.DataFrame:
+    est = np.array([0.40, -0.10, 0.25, 0.90])
+    return pd.DataFrame({
+        "label": "Image de l'industrie", "subgroup_value": ["s1", "s2", "s3", "s4"],
+        "site": ["Collège Lucie-Aubrac (Besançon)", "Lycée B", "Collège Pierre-Vernotte "
+                 "(Moirans-en-Montagne)", "Lycée D"],
+        "n": [12, 30, 25, 40], "estimate": est, "ci_low": est - 0.2, "ci_high": est + 0.2,
+        "overall": 0.3, "sd_overall": 1.0})
+
+
+def test_caterpillar_plot_sorts_the_sites_and_marks_the_programme_mean():
+    fig, alt = F.caterpillar_plot(_sites())
+    ax = fig.axes[0]
+    points = [line for line in ax.get_lines() if line.get_marker() in ("o", "D")]
+    xs = np.concatenate([p.get_xdata() for p in points])
+    ys = np.concatenate([p.get_ydata() for p in points])
+    assert list(xs[np.argsort(ys)]) == sorted([0.40, -0.10, 0.25, 0.90])  # bottom to top
+    # intervals [−0,30 ; 0,10] and [0,70 ; 1,10] exclude the programme mean 0,3: diamonds
+    assert [list(p.get_xdata()) for p in points if p.get_marker() == "D"] == [[-0.10, 0.90]]
+    ticks = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    assert ticks[0] == "Lycée B" and ticks[-1] == "Lycée D"
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert dashed and np.allclose(dashed[0].get_xdata(), 0.3)
+    ci = [c for c in ax.collections if isinstance(c, LineCollection)][0]
+    assert len(ci.get_segments()) == 4
+    assert "4 établissements" in alt and "plus forte Lycée D 0,90" in alt
+
+
+def _ink_inside(fig: Figure) -> bool:
+    """Everything each axes draws (tick labels included) lies inside the figure: nothing is
+    clipped at an edge of the SVG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    box = fig.bbox
+    return all(
+        b.x0 >= box.x0 - 0.5 and b.x1 <= box.x1 + 0.5 and b.y0 >= box.y0 - 0.5
+        and b.y1 <= box.y1 + 0.5
+        for b in (ax.get_tightbbox(renderer) for ax in fig.axes if ax.axison))
+
+
+def test_long_likert_item_labels_are_wrapped_and_stay_inside_the_figure():
+    long = ("Je pense que les métiers de l'industrie offrent des perspectives de carrière "
+            "intéressantes aux jeunes femmes comme aux jeunes hommes de ma région")
+    df = _likert(4).replace({"Item A": long})
+    fig, _alt = F.likert_diverging(df)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    wrapped = next(t for t in labels if t.replace("\n", " ") == long)
+    assert "\n" in wrapped and max(len(line) for line in wrapped.split("\n")) <= 45
+    assert _ink_inside(fig)
+    assert _ink_inside(F.caterpillar_plot(_sites())[0])
+
+
+def test_caterpillar_plot_never_draws_a_suppressed_cell():
+    df = _sites().assign(suppressed=[False, True, False, False])
+    fig, alt = F.caterpillar_plot(df)
+    ax = fig.axes[0]
+    xs = sorted(np.concatenate([line.get_xdata() for line in ax.get_lines()
+                                if line.get_marker() in ("o", "D")]))
+    assert xs == [0.25, 0.40, 0.90]  # −0,10 (Lycée B) is secret
+    assert "Lycée B" not in [t.get_text() for t in ax.get_yticklabels()]
+    assert "Lycée B" not in alt and "0,10" not in alt

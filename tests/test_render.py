@@ -94,16 +94,17 @@ def test_figure_exhibit_embeds_image_with_alt():
     ex = notes.figure(*figures.forest_plot(frame), title="Effets", **NOTES)
     soup = BeautifulSoup(ex.to_html(), "html.parser")
     img = soup.find("img")
-    assert img["src"].startswith("data:image/png;base64,")
-    # a 200-dpi PNG keeps the figure's physical width, not twice it
+    assert img["src"].startswith("data:image/svg+xml;base64,")  # vector by default
+    # the image keeps the figure's physical width (a 200-dpi PNG too, not twice it)
     fig = figures.forest_plot(frame)[0]
     assert img["style"] == f"width: {fig.get_figwidth():.2f}in"
     assert img["alt"].startswith("Graphique en forêt")
     assert soup.find("figure")["data-kind"] == "figure" and ex.label == "Figure 1"
     assert soup.find("p", class_="secret") is not None  # the figure has a « s. »
-    svg = notes.figure(fig, "Un graphique.", fmt="svg", title="Effets", secret=False, **NOTES)
-    assert 'src="data:image/svg+xml;base64,' in svg.to_html()
-    assert 'alt="Un graphique."' in svg.to_html()
+    png = notes.figure(fig, "Un graphique.", fmt="png", title="Effets", secret=False, **NOTES)
+    assert 'src="data:image/png;base64,' in png.to_html()
+    assert f'style="width: {fig.get_figwidth():.2f}in"' in png.to_html()
+    assert 'alt="Un graphique."' in png.to_html()
 
 
 # ------------------------------------------------------------------ real report chain

@@ -56,8 +56,11 @@ from impact.report.formatting import (
     fmt_pct,
 )
 from impact.report.i18n import gettext as _
+from impact.report.site_figures import FUNNEL_Z, caterpillar_plot, funnel_plot
 
 __all__ = [
+    "FUNNEL_Z",
+    "caterpillar_plot",
     "diverging_colours",
     "forest_plot",
     "funnel_plot",
@@ -505,73 +508,6 @@ def sample_flow(
     alt = ("Diagramme de flux de l'échantillon par programme, des réponses lues dans les "
            "exports jusqu'aux répondants analysés, avec les exclusions et les mises en "
            "quarantaine par motif. " + " ; ".join(alt_parts) + ".")
-    return fig, alt
-
-
-# --------------------------------------------------------------------------- funnel plot
-
-#: Two-sided 95 % and 99,8 % normal quantiles: the funnel's inner and outer control limits.
-FUNNEL_Z = (1.959964, 3.090232)
-
-
-def funnel_plot(
-    df: pd.DataFrame,
-    *,
-    unit_name: str = "établissements",
-    width: float = FIG_WIDTH,
-) -> tuple[Figure, str]:
-    """Funnel plot (Spiegelhalter 2005, *Stat. Med.* 24:1185): each cell's mean change
-    against its number of pairs, one panel per measure, with the whole programme's mean
-    change and its 95 % and 99,8 % control limits θ ± z·s/√n (s: SD of the individual changes
-    of the whole programme). A cell outside the 99,8 % limits differs by more than chance
-    alone would make likely, given its size.
-
-    Input: tidy rows of :func:`impact.report.tables.funnel_frame` (``label, n, estimate,
-    overall, sd_overall``); suppressed cells are not in it.
-    """
-    require_columns(df, ["label", "n", "estimate", "overall", "sd_overall"], "funnel_plot")
-    labels = list(pd.unique(df["label"]))
-    cols = 2 if len(labels) > 1 else 1
-    rows = math.ceil(len(labels) / cols)
-    fig = new_figure(width, 0.4 + 2.1 * rows)
-    alt_parts = []
-    with mpl.rc_context(STYLE):
-        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False).ravel())
-        for ax, label in zip(axes, labels, strict=False):
-            sub = df[df["label"] == label]
-            n = sub["n"].to_numpy(dtype=float)
-            theta, sd = float(sub["overall"].iloc[0]), float(sub["sd_overall"].iloc[0])
-            grid = np.linspace(max(2.0, n.min() * 0.8), n.max() * 1.05, 100)
-            for z, style in zip(FUNNEL_Z, ("--", ":"), strict=True):
-                for sign in (-1, 1):
-                    ax.plot(grid, theta + sign * z * sd / np.sqrt(grid), ls=style,
-                            color=TEXT_GREY, lw=0.9)
-            ax.axhline(theta, color="black", lw=0.8)
-            outside = np.abs(sub["estimate"].to_numpy(dtype=float) - theta) \
-                > FUNNEL_Z[1] * sd / np.sqrt(n)
-            ax.plot(n[~outside], sub["estimate"].to_numpy()[~outside], ls="none", marker="o",
-                    ms=3.5, color=SERIES_COLOURS[0], alpha=0.75, mec="white", mew=0.3)
-            ax.plot(n[outside], sub["estimate"].to_numpy()[outside], ls="none", marker="D",
-                    ms=4, color=SERIES_COLOURS[1], mec="white", mew=0.3)
-            ax.set_xlim(grid[0], grid[-1])
-            ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=5, integer=True))
-            ax.xaxis.set_major_formatter(FrenchFormatter(decimals=0))
-            ax.yaxis.set_major_formatter(FrenchFormatter())
-            ax.set_title(wrap(label, 36), loc="left", fontsize=8.5, fontweight="bold")
-            ax.set_xlabel(_("Paires"))
-            ax.set_ylabel(_("Évolution moyenne (points)"))
-            ax.grid(color="#EEEEEE", lw=0.5)
-            ax.set_axisbelow(True)
-            alt_parts.append(
-                f"{label} : {fmt_int(len(sub))} {unit_name}, évolution d'ensemble "
-                f"{fmt_number(theta)} point, {fmt_int(int(outside.sum()))} hors des limites à "
-                "99,8 %")
-        for ax in axes[len(labels):]:
-            ax.set_axis_off()
-    freeze_layout(fig)
-    alt = (f"Graphique en entonnoir : évolution moyenne de chaque {unit_name[:-1]} selon son "
-           "nombre de paires, autour de l'évolution d'ensemble, avec les limites à 95 % "
-           "(tirets) et à 99,8 % (pointillés). " + " ; ".join(alt_parts) + ".")
     return fig, alt
 
 

@@ -345,15 +345,14 @@ def figure(
     source: str,
     note: str | None = None,
     label: str | None = None,
-    fmt: str = "png",
+    fmt: str = "svg",
     secret: bool | None = None,
     secret_threshold: int | None = None,
 ) -> Exhibit:
     """A numbered figure exhibit.
 
-    ``fig``: a matplotlib Figure (embedded as a 200-dpi PNG, or as SVG with ``fmt="svg"``:
-    WeasyPrint draws a text-as-paths SVG several times slower, which made SVG figures half of
-    the report's rendering time), PNG bytes or SVG text. ``alt`` (required, non-empty): the
+    ``fig``: a matplotlib Figure (embedded as SVG, vector in the HTML and the PDF; a 200-dpi
+    PNG with ``fmt="png"``), PNG bytes or SVG text. ``alt`` (required, non-empty): the
     text alternative read by screen readers and shown when images are off; the functions of
     :mod:`impact.report.figures` return ``(fig, alt)`` so ``figure(*forest_plot(df), title=…)``
     works.

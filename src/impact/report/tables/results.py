@@ -216,7 +216,7 @@ def _summarised_cells(g: pd.DataFrame, mc: pd.DataFrame, variable_label: str,
 
 def funnel_frame(table: pd.DataFrame, programme: str, variable: str, wave_from: str,
                  wave_to: str, labels: Labels, alpha: float = 0.05) -> pd.DataFrame:
-    """Per published cell of ``variable`` and scale: the mean change and its number of
+    """Per published cell of ``variable`` and scale: the mean change (with its CI) and its number of
     pairs, beside the whole programme's mean change (``overall``) and the SD of the individual
     changes behind it (``sd_overall``), from which a funnel plot draws its control limits.
 
@@ -233,13 +233,15 @@ def funnel_frame(table: pd.DataFrame, programme: str, variable: str, wave_from: 
     cells = cells[~cells["suppressed"].astype(bool) & cells["estimate"].notna()]
     if overall.empty or cells.empty:
         return pd.DataFrame(columns=["measure", "label", "subgroup_value", "n", "estimate",
+                                     "ci_low", "ci_high",
                                      "overall", "sd_overall"])
     n = overall["n"].astype(float)
     half_width = (overall["ci_high"] - overall["ci_low"]) / 2
     sd = half_width / stats.t.ppf(1 - alpha / 2, n - 1) * np.sqrt(n)
     ref = pd.DataFrame({"measure": overall["measure"], "overall": overall["estimate"],
                         "sd_overall": sd})
-    frame = cells[["measure", "subgroup_value", "n", "estimate"]].merge(ref, on="measure")
+    frame = cells[["measure", "subgroup_value", "n", "estimate", "ci_low",
+                   "ci_high"]].merge(ref, on="measure")
     frame = frame[frame["measure"].isin(labels.scales(programme))]
     order = {m: i for i, m in enumerate(ordered_measures(frame, labels, programme))}
     frame = frame.assign(label=frame["measure"].map(labels.measure),
