@@ -68,7 +68,6 @@ def final_outputs():
         "results/datapackage.json",
         "results/validation/row_accounting.csv",
         "results/validation/data_docs/index.html",
-        "results/report/impact_itip.html",
-        "results/report/impact_itip.pdf",
+        *report_documents(["html", "pdf"]),  # report.smk: documents x languages
         "results/provenance.json",
     ]
