@@ -1,33 +1,8 @@
-# The reports « Impact ITIP »: the main report and the technical annex, in each configured
+# The reports « Impact ITIP » (documents: REPORT_DOCUMENTS in common.smk): the main report and the technical annex, in each configured
 # language. One job per document x language executes its notebook template with papermill and
 # renders the HTML (fast: the editing loop); a separate job makes the PDF from that HTML.
 # report_inputs hashes what went in (slow, not re-run when a template changes); provenance
 # adds the checksums of every document.
-
-
-# document stem -> (template, language); only the configured languages are made
-REPORT_DOCUMENTS = {
-    stem: spec
-    for stem, spec in {
-        "impact_itip": ("impact_itip", "fr"),
-        "impact_itip_annexe_technique": ("annexe_technique", "fr"),
-        "impact_itip_en": ("impact_itip", "en"),
-        "impact_itip_technical_annex_en": ("annexe_technique", "en"),
-    }.items()
-    if spec[1] in config["report"].get("languages", ["fr"])
-}
-
-
-wildcard_constraints:
-    document="|".join(REPORT_DOCUMENTS),
-
-
-def report_template(wildcards):
-    return f"workflow/notebooks/{REPORT_DOCUMENTS[wildcards.document][0]}.ipynb"
-
-
-def report_documents(ext):
-    return expand("results/report/{document}.{ext}", document=REPORT_DOCUMENTS, ext=ext)
 
 
 rule report_inputs:
@@ -39,14 +14,18 @@ rule report_inputs:
         accounting="results/validation/row_accounting.csv",
         # the audit by attack must pass before anything is reported
         disclosure="results/validation/disclosure_summary.csv",
-        ingest=expand("results/interim/{programme}/{wave}.json", zip, **programme_waves()),
+        ingest=expand(
+            "results/interim/{programme}/{wave}.json", zip, **programme_waves()
+        ),
         # raw exports and simulation parameters: hashed into the record
         exports=[
             str(CODEBOOKS[programme].export_path(wave))
             for programme in PROGRAMMES
             for wave in waves(programme)
         ],
-        codebooks=expand(str(SURVEYS / "{programme}" / "codebook.yaml"), programme=PROGRAMMES),
+        codebooks=expand(
+            str(SURVEYS / "{programme}" / "codebook.yaml"), programme=PROGRAMMES
+        ),
         instrument=SURVEYS / "instrument.yaml",
         config=workflow.configfiles,
         simulation=[
@@ -54,13 +33,15 @@ rule report_inputs:
         ],
     output:
         "results/report/inputs.json",
-    params:
-        campaign=lookup(dpath="campaign", within=config),
-        run_config=lambda wildcards: config,
     log:
         "logs/report_inputs/report_inputs.log",
     benchmark:
         "benchmarks/report_inputs/report_inputs.tsv"
+    conda:
+        "../envs/impact.yaml"
+    params:
+        campaign=lookup(dpath="campaign", within=config),
+        run_config=lambda wildcards: config,
     script:
         "../scripts/report_inputs.py"
 
@@ -79,11 +60,17 @@ rule report_html:
         quality=expand(
             "results/panel/{programme}_linkage_quality.csv", programme=PROGRAMMES
         ),
-        ingest=expand("results/interim/{programme}/{wave}.json", zip, **programme_waves()),
-        checks=expand(
-            "results/validation/{programme}/{wave}/checks.csv", zip, **programme_waves()
+        ingest=expand(
+            "results/interim/{programme}/{wave}.json", zip, **programme_waves()
         ),
-        codebooks=expand(str(SURVEYS / "{programme}" / "codebook.yaml"), programme=PROGRAMMES),
+        checks=expand(
+            "results/validation/{programme}/{wave}/checks.csv",
+            zip,
+            **programme_waves(),
+        ),
+        codebooks=expand(
+            str(SURVEYS / "{programme}" / "codebook.yaml"), programme=PROGRAMMES
+        ),
         instrument=SURVEYS / "instrument.yaml",
         report_config=lookup(dpath="report/config", within=config),
         conclusions=lookup(dpath="report/conclusions", within=config),
@@ -95,6 +82,12 @@ rule report_html:
             labels={"document": "{document}", "format": "HTML"},
         ),
         notebook="results/report/{document}.ipynb",
+    log:
+        "logs/report_html/{document}.log",
+    benchmark:
+        "benchmarks/report_html/{document}.tsv"
+    conda:
+        "../envs/impact.yaml"
     params:
         lang=lambda wildcards: REPORT_DOCUMENTS[wildcards.document][1],
         documents=REPORT_DOCUMENTS,
@@ -103,10 +96,6 @@ rule report_html:
         campaign=lookup(dpath="campaign", within=config),
         analysis=lookup(dpath="analysis", within=config),
         options=lookup(dpath="report", within=config),
-    log:
-        "logs/report_html/{document}.log",
-    benchmark:
-        "benchmarks/report_html/{document}.tsv"
     script:
         "../scripts/report_html.py"
 
@@ -122,14 +111,16 @@ rule report_pdf:
             category="Rapport Impact ITIP",
             labels={"document": "{document}", "format": "PDF"},
         ),
-    params:
-        lang=lambda wildcards: REPORT_DOCUMENTS[wildcards.document][1],
-        template=lambda wildcards: REPORT_DOCUMENTS[wildcards.document][0],
-        options=lookup(dpath="report", within=config),
     log:
         "logs/report_pdf/{document}.log",
     benchmark:
         "benchmarks/report_pdf/{document}.tsv"
+    conda:
+        "../envs/impact.yaml"
+    params:
+        lang=lambda wildcards: REPORT_DOCUMENTS[wildcards.document][1],
+        template=lambda wildcards: REPORT_DOCUMENTS[wildcards.document][0],
+        options=lookup(dpath="report", within=config),
     script:
         "../scripts/report_pdf.py"
 
@@ -148,5 +139,7 @@ rule provenance:
         ),
     log:
         "logs/provenance/provenance.log",
+    conda:
+        "../envs/impact.yaml"
     script:
         "../scripts/provenance.py"
