@@ -1,8 +1,9 @@
-# The reports « Impact ITIP » (documents: REPORT_DOCUMENTS in common.smk): the main report and the technical annex, in each configured
+# The reports « Impact ITIP »: the main report and the technical annex, in each configured
 # language. One job per document x language executes its notebook template with papermill and
 # renders the HTML (fast: the editing loop); a separate job makes the PDF from that HTML.
 # report_inputs hashes what went in (slow, not re-run when a template changes); provenance
 # adds the checksums of every document.
+# (The documents and their languages: REPORT_DOCUMENTS in common.smk.)
 
 
 rule report_inputs:
