@@ -133,12 +133,15 @@ class Document:
     def when(self) -> date:
         return date.fromisoformat(self.report_date) if self.report_date else date.today()
 
-    def cover(self, kicker: str, subtitle: str) -> str:
+    def cover(self, kicker: str | None = None, subtitle: str | None = None) -> str:
         """The cover: kicker, title, campaign, subtitle, demonstration banner, authors,
         organisation, date, « Pour citer ce document »."""
         from babel.dates import format_date
 
         _ = self._
+        kicker = kicker or _("Rapport d’évaluation")
+        subtitle = subtitle or _("Cordées, immersions et sessions : ce qui change pour les "
+                                 "publics accueillis")
         esc = html.escape
         banner = ""
         if self.demo:

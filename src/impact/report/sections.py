@@ -63,7 +63,11 @@ def key_messages(doc: Document) -> str:
                                   doc.lang)
     lines = ['<div class="key-messages">', ""]
     for k, m in enumerate(msgs, 1):
-        lines.append(f"{k}. **{m['question']}** {m['message']}")
+        if len(m["parts"]) == 1:
+            lines.append(f"{k}. **{m['question']}** {m['parts'][0]}")
+            continue
+        lines.append(f"{k}. **{m['question']}**")
+        lines += [f"    - {part}" for part in m["parts"]]
     lines += ["", "</div>"]
     return "\n".join(lines)
 

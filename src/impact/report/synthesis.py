@@ -243,7 +243,8 @@ def _headline_sentence(programme_label: str, item: tuple[Finding, dict], lang: s
 def key_messages(table: pd.DataFrame, labels: Labels, programmes: Sequence[str],
                  lower_is_better: Sequence[str] = (), lang: str = "fr") -> list[dict]:
     """« À retenir »: one message per evaluation question (six, in the order of the context
-    section), each ``{"question": …, "message": …}`` in plain words with the design's headline
+    section), each ``{"question": …, "parts": [sentences], "message": the sentences joined}``
+    in plain words with the design's headline
     estimate, its evidence rating and n, and what does not hold up."""
     _ = translator(lang)
     P = {p: labels.programme(p) for p in programmes}
@@ -255,48 +256,61 @@ def key_messages(table: pd.DataFrame, labels: Labels, programmes: Sequence[str],
         q1 += [_headline_sentence(P[p], item, lang)
                for item in headline_findings(table, labels, p, lower_is_better)]
     msgs.append({"question": _("Les attitudes envers l’industrie évoluent-elles ?"),
-                 "message": " ".join(q1) or _("Aucun critère principal n’est publié.")})
+                 "parts": q1 or [_("Aucun critère principal n’est publié.")]})
 
     # Q2 — intention (binary item: share of « oui » before / after, McNemar)
     q2 = []
-    for p in programmes:
-        rows = select(table, programme=p, indicator="share_diff", subgroup="all")
-        for _i, r in rows.iterrows():
-            if r["suppressed"] or _missing(r["estimate"], r["ci_low"], r["ci_high"]):
-                continue
-            established = not (r["ci_low"] <= 0 <= r["ci_high"])
-            q2.append(_("{programme} : écart de {d} points de pourcentage {ci} entre les deux "
-                        "vagues (n = {n}), {verdict}.").format(
-                programme=P[p], d=fmt_number(100 * r["estimate"], 1),
-                ci=ci_nb(100 * r["ci_low"], 100 * r["ci_high"], 1),
-                n=fmt_int(r["n"]),
-                verdict=_("une progression établie") if established and r["estimate"] > 0
-                else _("une baisse établie") if established
-                else _("pas d’évolution établie")))
-    msgs.append({"question": _("L’intention de s’orienter vers l’industrie progresse-t-elle ?"),
-                 "message": " ".join(q2) or _("Aucune part d’intention n’est publiée.")})
+    from impact.report.tables.results import intention_table
 
-    # Q3 — subgroups: interaction tests (wave × subgroup)
-    inter = select(table, indicator="interaction_p")
-    inter = inter[inter["programme"].isin(programmes) & ~inter["suppressed"]
+    for _i, r in intention_table(table, labels, programmes).iterrows():
+        if r["suppressed"] or _missing(r["diff"], r["ci_low"], r["ci_high"]):
+            continue
+        established = not (r["ci_low"] <= 0 <= r["ci_high"])
+        q2.append(_("{programme} : la part de « oui » passe de {a} à {b}, soit {d} points "
+                    "{ci} (n = {n}) : {verdict}.").format(
+            programme=r["programme"], a=fmt_pct(r["share_pre"], 0),
+            b=fmt_pct(r["share_post"], 0), d=fmt_number(100 * r["diff"], 1),
+            ci=ci_nb(100 * r["ci_low"], 100 * r["ci_high"], 1), n=fmt_int(r["n"]),
+            verdict=_("une progression établie") if established and r["diff"] > 0
+            else _("une baisse établie") if established
+            else _("pas d’évolution établie")))
+    msgs.append({"question": _("L’intention de s’orienter vers l’industrie progresse-t-elle ?"),
+                 "parts": q2 or [_("Aucune part d’intention n’est publiée.")]})
+
+    # Q3 — subgroups: interaction tests (wave × subgroup), with the direction of the gap
+    inter = select(table, indicator="interaction_test")
+    inter = inter[inter["programme"].isin(programmes) & ~inter["suppressed"].astype(bool)
                   & inter["p_value"].notna()] if len(inter) else inter
+    question3 = _("Les évolutions diffèrent-elles selon le genre, le public ou "
+                  "l’établissement ?")
     if len(inter):
         sig = inter[inter["p_value"] < 0.05]
-        text = _("Sur {k} tests d’interaction publiés, {s} signalent une évolution qui "
-                 "diffère selon le sous-groupe (p < 0,05, avant correction)").format(
-            k=fmt_int(len(inter)), s=fmt_int(len(sig)))
-        if len(sig):
-            text += " : " + ", ".join(
-                f"{P[r['programme']]} ({labels.measure(r['measure'])}, "
-                f"{labels.variable(r['subgroup']).lower()})" for _i, r in sig.iterrows())
-        msgs.append({"question": _("Les évolutions diffèrent-elles selon le genre, le public "
-                                   "ou l’établissement ?"),
-                     "message": text + _(" ; à lire comme des pistes, non comme des "
-                                         "résultats établis.")})
+        q3 = [_("Sur {k} tests d’interaction publiés, {s} signalent une évolution qui diffère "
+                "selon le sous-groupe (p < 0,05, sans correction pour tests multiples : des "
+                "pistes, non des résultats établis).").format(k=fmt_int(len(inter)),
+                                                              s=fmt_int(len(sig)))]
+        for _i, r in sig.iterrows():
+            if r["subgroup"] == "site":
+                continue
+            cells = select(table, programme=r["programme"], measure=r["measure"],
+                           indicator="g_av", subgroup=r["subgroup"])
+            cells = cells[~cells["suppressed"].astype(bool) & cells["effect_size"].notna()]
+            if len(cells) < 2:
+                continue
+            top = cells.loc[cells["effect_size"].idxmax()]
+            q3.append(_("{programme}, « {measure} » : évolution la plus forte pour « {value} » "
+                        "({variable}).").format(
+                programme=P[r["programme"]], measure=labels.measure(r["measure"]),
+                value=labels.value(r["subgroup"], top["subgroup_value"]),
+                variable=labels.variable(r["subgroup"]).lower()))
+        sites = int((sig["subgroup"] == "site").sum())
+        if sites:
+            q3.append(_("{k} test(s) signalent des écarts entre établissements ou "
+                        "sessions.").format(k=fmt_int(sites)))
+        msgs.append({"question": question3, "parts": q3})
     else:
-        msgs.append({"question": _("Les évolutions diffèrent-elles selon le genre, le public "
-                                   "ou l’établissement ?"),
-                     "message": _("Aucun test d’interaction n’est publié.")})
+        msgs.append({"question": question3,
+                     "parts": [_("Aucun test d’interaction n’est publié.")]})
 
     # Q4 — comparison group: the DiD headline, said plainly when it does not hold up
     q4 = []
@@ -317,7 +331,7 @@ def key_messages(table: pd.DataFrame, labels: Labels, programmes: Sequence[str],
         q4 = [_("Aucun programme ne dispose d’un groupe de comparaison : aucune évolution ne "
                 "peut être attribuée aux actions.")]
     msgs.append({"question": _("Avec un groupe de comparaison, les participants évoluent-ils "
-                               "autrement que les autres ?"), "message": " ".join(q4)})
+                               "autrement que les autres ?"), "parts": q4})
 
     # Q5 — insertion: the employment rate with the response rate behind it
     q5 = []
@@ -339,7 +353,7 @@ def key_messages(table: pd.DataFrame, labels: Labels, programmes: Sequence[str],
         q5.append(text + ".")
     msgs.append({"question": _("Que deviennent les demandeurs d’emploi quelques mois après "
                                "l’action ?"),
-                 "message": " ".join(q5) or _("Aucun taux d’insertion n’est publié.")})
+                 "parts": q5 or [_("Aucun taux d’insertion n’est publié.")]})
 
     # Q6 — robustness: attrition, classified against the WWC boundaries where they apply
     q6 = []
@@ -364,7 +378,9 @@ def key_messages(table: pd.DataFrame, labels: Labels, programmes: Sequence[str],
             programme=P[p], a=fmt_pct(r["estimate"], 0), tail=tail))
     msgs.append({"question": _("Ces conclusions résistent-elles à l’attrition et au choix du "
                                "modèle ?"),
-                 "message": " ".join(q6) or _("Aucune attrition n’est publiée.")})
+                 "parts": q6 or [_("Aucune attrition n’est publiée.")]})
+    for m in msgs:
+        m["message"] = " ".join(m["parts"])
     return msgs
 
 
