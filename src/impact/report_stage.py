@@ -220,8 +220,25 @@ def report_html(
         page = notebook_to_html(executed, title=title, author=options.get("author") or None,
                                 lang=lang, subject=options.get("subject") or None,
                                 keywords=list(options.get("keywords", [])))
+        _check_citations(page, report_config)
         Path(html).write_text(page, encoding="utf-8")
         log.info("HTML rendered in %.1f s", time.perf_counter() - t2)
+
+
+def _check_citations(page: str, report_config: str) -> None:
+    """Every work cited in the page « (Auteur, année) » must be in the config's references."""
+    import yaml
+    from bs4 import BeautifulSoup
+
+    from impact.report.document import check_citations
+
+    config = yaml.safe_load(Path(report_config).read_text(encoding="utf-8")) or {}
+    text = BeautifulSoup(page, "html.parser").get_text(" ")
+    missing = check_citations(text, config.get("references", {}))
+    if missing:
+        raise ValueError(f"the report cites {', '.join(missing)} but {report_config} "
+                         "(references) does not list them: add an entry per work, keyed "
+                         "« Author year »")
 
 
 def report_pdf(*, html: str, pdf: str, template: str, lang: str, options: Mapping,

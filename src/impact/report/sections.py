@@ -441,13 +441,16 @@ def subgroups(doc: Document, p: str) -> notes.Exhibit | None:
 # --------------------------------------------------------------------------- insertion
 
 
-def insertion(doc: Document) -> list[notes.Exhibit]:
+def insertion(doc: Document) -> list[notes.Exhibit] | str:
     """Insertion rates at follow-up (Wilson CI, Manski bounds, response rates) and the
-    Kaplan–Meier curve of the start of the current job; empty when nothing is published."""
+    Kaplan–Meier curve of the start of the current job; a sentence saying so when the
+    campaign publishes no insertion indicator."""
     _ = doc._
     rates = rd.insertion_rates(doc.ind, doc.labels)
     if rd.insertion_rows(doc.ind).empty or rates.empty:
-        return []
+        return _("Cette campagne ne comporte **pas d'indicateur d'insertion** : aucun taux "
+                 "n'a été publié (pas d'enquête de suivi analysée, ou effectifs sous le seuil "
+                 "de diffusion).")
     rr = rd.response_rates(doc.ind, doc.labels)
     shown = fmt_table(rates, {
         _("Programme"): ("programme", "text"),
