@@ -182,3 +182,41 @@ def test_citations_are_found_and_checked_against_the_list():
     assert cited_works(text) == {"Lakens 2013", "Hedges 1981", "Bell et McCaffrey 2002"}
     assert check_citations(text, {"Lakens 2013": "…", "Hedges 1981": "…"}) == [
         "Bell et McCaffrey 2002"]
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def test_renderer_keeps_the_language_cells_and_fills_the_sommaire(tmp_path):
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    from impact.report.render import notebook_to_html
+
+    def cell(text, *tags):
+        c = new_markdown_cell(text)
+        if tags:
+            c.metadata["tags"] = list(tags)
+        return c
+
+    nb = new_notebook(cells=[
+        cell('<nav class="toc" data-toc="h1,h2"><h1 class="toc-title">Sommaire</h1></nav>'),
+        cell("# Synthèse\n\nTexte français.", "fr"), cell("# Summary\n\nEnglish text.", "en"),
+        cell("## Commun\n\nSans marque."), cell("# Limites", "fr"), cell("# Limitations", "en")])
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, str(path))
+    for lang, kept, dropped in (("fr", "Texte français.", "English text."),
+                                ("en", "English text.", "Texte français.")):
+        page = notebook_to_html(path, lang=lang, subject="Sujet", keywords=["a", "b"])
+        soup = BeautifulSoup(page, "html.parser")
+        assert soup.find("html")["lang"] == lang
+        assert kept in page and dropped not in page and "Sans marque." in page
+        assert soup.find("meta", attrs={"name": "description"})["content"] == "Sujet"
+        assert soup.find("meta", attrs={"name": "keywords"})["content"] == "a, b"
+        links = [(a.get_text(), a["href"]) for a in soup.select("nav.toc a")]
+        titles = [t for t, _ in links]
+        assert titles == (["Synthèse", "Commun", "Limites"] if lang == "fr"
+                          else ["Summary", "Commun", "Limitations"])
+        for _, href in links:  # every entry points at a heading of the page
+            assert soup.find(id=href[1:]).name in ("h1", "h2")
