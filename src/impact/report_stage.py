@@ -230,13 +230,14 @@ def _check_citations(page: str, report_config: str) -> None:
     import yaml
     from bs4 import BeautifulSoup
 
+    from impact.errors import ConfigError
     from impact.report.document import check_citations
 
     config = yaml.safe_load(Path(report_config).read_text(encoding="utf-8")) or {}
     text = BeautifulSoup(page, "html.parser").get_text(" ")
     missing = check_citations(text, config.get("references", {}))
     if missing:
-        raise ValueError(f"the report cites {', '.join(missing)} but {report_config} "
+        raise ConfigError(f"the report cites {', '.join(missing)} but {report_config} "
                          "(references) does not list them: add an entry per work, keyed "
                          "« Author year »")
 

@@ -29,8 +29,8 @@ __all__ = ["Document", "cite_line", "cited_works", "open_document", "source_line
 
 #: « (Lakens, 2013) », « Lakens (2013) », « Bell et McCaffrey, 2002 »: author(s) and year.
 CITATION = re.compile(
-    r"\b((?:[A-Z][\w'\-]+)(?: (?:et|and|&) [A-Z][\w'\-]+)?(?: et al\.)?)"
-    r"(?:,\s*| \()((?:19|20)\d{2})\b")
+    r"\b([A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){0,2}(?:\s+(?:et|and|&)\s+[A-Z][\w'\-]+)?"
+    r"(?:\s+et al\.)?)(?:,\s*|\s+\()((?:19|20)\d{2})\b")
 #: Capitalised words followed by a year that are not citations (campaigns, laws, circulars).
 NOT_CITED = {"Campagne", "Campaign", "Enquêtes", "Surveys", "Mai", "Juin", "Loi", "Version",
              "Handbook", "Standards"}
@@ -59,8 +59,9 @@ def cited_works(text: str) -> set[str]:
     """« Auteur année » keys of the citations in ``text`` (see :data:`CITATION`)."""
     found = set()
     for m in CITATION.finditer(text):
-        author = m.group(1)
-        if author.split()[0] in NOT_CITED:
+        author = " ".join(m.group(1).split())
+        words = author.split()
+        if words[0] in NOT_CITED or words[-1].isupper():  # « CMQ-E ICI (2026) »: no author
             continue
         found.add(f"{author} {m.group(2)}")
     return found
