@@ -223,3 +223,22 @@ def test_renderer_keeps_the_language_cells_and_fills_the_sommaire(tmp_path):
                           else ["Summary", "Commun", "Limitations"])
         for _, href in links:  # every entry points at a heading of the page
             assert soup.find(id=href[1:]).name in ("h1", "h2")
+
+
+def test_interactions_in_opposite_directions_are_said(rows, labels):
+    extra = []
+    for programme, top in (("a", "F"), ("b", "M")):
+        extra.append(_row(programme=programme, measure="image", indicator="interaction_test",
+                          subgroup="gender", p_value=0.01))
+        for value in ("F", "M"):
+            extra.append(_row(programme=programme, measure="image", indicator="g_av",
+                              subgroup="gender", subgroup_value=value,
+                              effect_size=0.6 if value == top else 0.1))
+    table = pd.concat([rows, pd.DataFrame(extra, columns=COLUMNS)], ignore_index=True)
+    labels.codes["gender"] = {"F": "Femme / fille", "M": "Homme / garçon"}
+    labels.variables["gender"] = "Genre"
+    q3 = key_messages(table, labels, ["a", "b"])[2]["message"]
+    assert "Sur 2 tests d’interaction publiés, 2 signalent" in q3
+    assert "Programme A, « Image de l'industrie » : évolution la plus forte pour « Femme / " \
+           "fille »" in q3
+    assert "pour « Homme / garçon »" in q3 and "sens opposé" in q3

@@ -289,6 +289,7 @@ def key_messages(table: pd.DataFrame, labels: Labels, programmes: Sequence[str],
                 "selon le sous-groupe (p < 0,05, sans correction pour tests multiples : des "
                 "pistes, non des résultats établis).").format(k=fmt_int(len(inter)),
                                                               s=fmt_int(len(sig)))]
+        tops: dict[tuple[str, str], set[str]] = {}
         for _i, r in sig.iterrows():
             if r["subgroup"] == "site":
                 continue
@@ -298,11 +299,19 @@ def key_messages(table: pd.DataFrame, labels: Labels, programmes: Sequence[str],
             if len(cells) < 2:
                 continue
             top = cells.loc[cells["effect_size"].idxmax()]
+            tops.setdefault((r["measure"], r["subgroup"]), set()).add(top["subgroup_value"])
             q3.append(_("{programme}, « {measure} » : évolution la plus forte pour « {value} » "
                         "({variable}).").format(
                 programme=P[r["programme"]], measure=labels.measure(r["measure"]),
                 value=labels.value(r["subgroup"], top["subgroup_value"]),
                 variable=labels.variable(r["subgroup"]).lower()))
+        for (measure, variable), values in tops.items():
+            if len(values) > 1:
+                q3.append(_("Pour « {measure} », l’écart selon {variable} va en sens opposé "
+                            "d’un programme à l’autre : à vérifier sur une autre campagne "
+                            "avant d’en tirer une conclusion.").format(
+                    measure=labels.measure(measure),
+                    variable=labels.variable(variable).lower()))
         sites = int((sig["subgroup"] == "site").sum())
         if sites:
             q3.append(_("{k} test(s) signalent des écarts entre établissements ou "
