@@ -179,7 +179,8 @@ def test_source_line_cites_the_survey_and_the_table_numbers():
 def test_citations_are_found_and_checked_against_the_list():
     text = ("Deux tailles d'effet (Lakens, 2013 ; Hedges, 1981), erreurs-types de Bell et\n"
             "McCaffrey (2002), standards (What Works Clearinghouse, 2022), campagne 2025, "
-            "Campagne 2025-2026, loi du 7 juin 1951, Équipe du CMQ-E ICI (2026).")
+            "Campagne 2025-2026, loi du 7 juin 1951, Équipe du CMQ-E ICI (2026). In English: "
+            "Bell and McCaffrey (2002).")
     assert cited_works(text) == {"Lakens 2013", "Hedges 1981", "Bell et McCaffrey 2002",
                                  "What Works Clearinghouse 2022"}
     assert check_citations(text, {"Lakens 2013": "…", "Hedges 1981": "…",

@@ -56,10 +56,11 @@ def source_line(campaign_label: str, tables: Sequence[int], synthetic: bool,
 
 
 def cited_works(text: str) -> set[str]:
-    """« Auteur année » keys of the citations in ``text`` (see :data:`CITATION`)."""
+    """« Auteur année » keys of the citations in ``text`` (see :data:`CITATION`); « and » and
+    « & » between two authors read « et », as in the references' keys."""
     found = set()
     for m in CITATION.finditer(text):
-        author = " ".join(m.group(1).split())
+        author = " ".join("et" if w in ("and", "&") else w for w in m.group(1).split())
         words = author.split()
         if words[0] in NOT_CITED or words[-1].isupper():  # « CMQ-E ICI (2026) »: no author
             continue
