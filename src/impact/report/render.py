@@ -150,11 +150,11 @@ def notebook_to_html(
     cells are for every language), and :func:`impact.report.typography.typeset_html` is
     applied to the finished page. ``subject`` and ``keywords`` become ``<meta>`` elements,
     which WeasyPrint writes as the PDF's Subject and Keywords."""
-    from impact.report.typography import typeset_html
-
     import nbformat
     from nbconvert import HTMLExporter
     from traitlets.config import Config
+
+    from impact.report.typography import typeset_html
 
     nb = nbformat.read(str(executed_ipynb), as_version=4)
     _drop_invisible(nb, keep_stderr)

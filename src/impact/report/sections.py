@@ -18,7 +18,6 @@ from impact.report.document import Document
 from impact.report.formatting import (
     MISSING,
     NNBSP,
-    SECRET,
     fmt_int,
     fmt_number,
     fmt_pct,
