@@ -5,7 +5,10 @@ Pipeline: papermill executes ``workflow/notebooks/…ipynb`` (:func:`execute_not
 
 1. **HTML** — nbconvert's ``HTMLExporter`` with the ``basic`` template (the cells only, no
    ``<html>``/``<head>``: the ``lab`` and ``classic`` templates load MathJax, require.js and
-   jQuery from CDNs), code cells and prompts hidden (``exclude_input``,
+   jQuery from CDNs), Markdown cells tagged with another language than the edition's
+   dropped (tags ``fr`` / ``en``, :data:`LANGUAGES`), the sommaire filled in
+   (:func:`fill_contents`), :func:`impact.report.typography.typeset_html` applied to the
+   finished page, code cells and prompts hidden (``exclude_input``,
    ``exclude_input_prompt``, ``exclude_output_prompt``), no « ¶ » anchor links, images of
    Markdown cells embedded (``embed_images``), cells tagged ``remove_cell`` dropped, stderr
    outputs (warnings) dropped. We wrap the cells in our own page: ``<html lang="fr">``, the
