@@ -3,14 +3,15 @@
 Prints a table and writes ``results/bench/*.csv``:
 
 * the example campaign in a scratch copy of the repository: cold run (empty ``results/``),
-  no-op re-run, re-run after editing only the report template, re-run after changing one
-  programme's export — wall time, CPU time and peak memory (largest single process) of each
-  run, and per rule from Snakemake's ``benchmark:`` files of the cold run;
+  no-op re-run, re-run after editing only the report template, re-run after editing only the
+  conclusions file (for both, the French main report's HTML job time: the editing loop), re-run
+  after changing one programme's export — wall time, CPU time and peak memory (largest single
+  process) of each run, and per rule from Snakemake's ``benchmark:`` files of the cold run;
 * the compute floor: the same analysis as library calls in one Python process
-  (:func:`impact.pipeline.run_campaign`), plus the report job's own time from its benchmark
-  file (the report is one job already: a notebook kernel and the HTML/PDF rendering, which no
-  in-process call could skip), so that the orchestration overhead is a ratio (workflow ÷
-  floor) that stays meaningful on a noisy machine;
+  (:func:`impact.pipeline.run_campaign`), plus the report jobs' own time from their benchmark
+  files (notebook kernels and the HTML/PDF rendering, which no in-process call could skip), so
+  that the orchestration overhead is a ratio (workflow ÷ floor) that stays meaningful on a
+  noisy machine;
 * scaling: ``impact simulate --respondents N`` for each N, whole-workflow cold run time and
   peak memory, and the growth exponent log(t₂/t₁)/log(N₂/N₁) between successive sizes.
 
