@@ -56,19 +56,20 @@ def _est_ci(value, low, high, decimals: int = 2) -> str:
 # --------------------------------------------------------------------------- synthèse
 
 
-def key_messages(doc: Document) -> str:
-    """« À retenir »: one message per evaluation question (Markdown list)."""
-    msgs = synthesis.key_messages(doc.ind, doc.labels, doc.programmes, doc.lower_is_better(),
-                                  doc.lang)
-    lines = ['<div class="key-messages">', ""]
-    for k, m in enumerate(msgs, 1):
-        if len(m["parts"]) == 1:
-            lines.append(f"{k}. **{m['question']}** {m['parts'][0]}")
-            continue
-        lines.append(f"{k}. **{m['question']}**")
-        lines += [f"    - {part}" for part in m["parts"]]
-    lines += ["", "</div>"]
-    return "\n".join(lines)
+def key_messages(doc: Document):
+    """« À retenir »: one message per evaluation question (a numbered list, HTML: the
+    messages are plain text, escaped here)."""
+    from html import escape
+
+    from IPython.display import HTML
+
+    items = []
+    for m in _messages(doc):
+        parts = m["parts"]
+        body = (escape(parts[0]) if len(parts) == 1 else
+                "<ul>" + "".join(f"<li>{escape(x)}</li>" for x in parts) + "</ul>")
+        items.append(f"<li><strong>{escape(m['question'])}</strong> {body}</li>")
+    return HTML('<div class="key-messages"><ol>' + "".join(items) + "</ol></div>")
 
 
 def summary(doc: Document) -> notes.Exhibit | None:
@@ -593,12 +594,15 @@ def comparison(doc: Document) -> notes.Exhibit | None:
 def answer(doc: Document, question: int) -> str:
     """The « À retenir » message of evaluation question ``question`` (1-based), as the
     paragraph that opens the section answering it."""
-    cache = doc.__dict__.setdefault("_messages", None)
-    if cache is None:
-        cache = synthesis.key_messages(doc.ind, doc.labels, doc.programmes,
-                                       doc.lower_is_better(), doc.lang)
-        doc.__dict__["_messages"] = cache
-    return cache[question - 1]["message"]
+    return _messages(doc)[question - 1]["message"]
+
+
+def _messages(doc: Document) -> list[dict]:
+    """The « À retenir » messages of the document, computed once."""
+    if doc.__dict__.get("_messages") is None:
+        doc.__dict__["_messages"] = synthesis.key_messages(
+            doc.ind, doc.labels, doc.programmes, doc.lower_is_better(), doc.lang)
+    return doc.__dict__["_messages"]
 
 
 def demo_notice(doc: Document) -> str | None:
