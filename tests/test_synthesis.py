@@ -54,6 +54,12 @@ def test_comparison_group_allows_causal_wording():
     assert "pas d’effet établi" in null and "a fait progresser" not in null
 
 
+def test_weak_evidence_withholds_the_causal_verb():
+    text = interpret(Finding("Image", 0.3, 0.1, 0.5, causal=True, weak_evidence=True))
+    assert "davantage progressé que le groupe de comparaison" in text
+    assert "trop faible pour y voir un effet démontré" in text and _no_causal_words(text)
+
+
 def test_lower_is_better_says_whether_the_change_goes_the_desired_way():
     down = interpret(Finding("Stéréotypes", -0.3, -0.5, -0.1, lower_is_better=True))
     assert "a diminué" in down and "dans le sens souhaité" in down

@@ -411,7 +411,9 @@ def subgroups(doc: Document, p: str) -> notes.Exhibit | None:
     if not pairs:
         return None
     wf, wt = pairs[0]
-    st = rd.subgroup_table(doc.ind, p, doc.labels, doc.subgroups, wf, wt)
+    # schools and sessions: in the technical annex (one row each)
+    st = rd.subgroup_table(doc.ind, p, doc.labels, [g for g in doc.subgroups if g != "site"],
+                           wf, wt)
     if st.empty:
         return None
     measures_ = [c for c in st.columns if c not in ("Sous-groupe", "Modalité", "Paires")]
@@ -433,9 +435,8 @@ def subgroups(doc: Document, p: str) -> notes.Exhibit | None:
             p=doc.P(p), a=doc.w(wf), b=doc.w(wt)),
         source=doc.source([p]),
         note=_("« p du test d'interaction » : test que l'évolution diffère entre les "
-               "modalités ; analyse exploratoire, non corrigée pour tests multiples. Au-delà "
-               "de {k} modalités, une variable est résumée par la médiane et les quartiles de "
-               "ses modalités publiées.").format(k=fmt_int(rd.MAX_LISTED_VALUES)))
+               "modalités ; analyse exploratoire, non corrigée pour tests multiples. Les "
+               "évolutions par établissement ou session sont dans l'annexe technique."))
 
 
 # --------------------------------------------------------------------------- insertion

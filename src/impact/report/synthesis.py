@@ -17,6 +17,10 @@ The rules (:func:`interpret`), applied to one published row (an effect size with
    against a comparison group may say « l'action a fait progresser … »; a before/after change
    says « a augmenté chez les participants » and adds that it cannot be attributed to the
    action (no verb of causation: « effet », « grâce à », « a fait progresser », « impact »).
+6. **Weak evidence withholds the causal verb.** An estimate against a comparison group whose
+   evidence rating is weak (``weak_evidence``: security ≤ 1 on the 0–5 scale, or a study that
+   does not meet the WWC standards) is described as a gap between the groups, and the
+   sentence says that it does not demonstrate an effect of the action.
 
 The numbers are those of the published rows (:mod:`impact.report.tables`); nothing here
 estimates anything.
@@ -76,6 +80,7 @@ class Finding:
     causal: bool = False
     lower_is_better: bool = False
     suppressed: bool = False
+    weak_evidence: bool = False
 
 
 def _missing(*values: object) -> bool:
@@ -126,6 +131,12 @@ def interpret(f: Finding, lang: str = "fr") -> str:
     desired = up != f.lower_is_better
     way = "" if not f.lower_is_better else (
         _(", dans le sens souhaité") if desired else _(", à l’inverse du sens souhaité"))
+    if f.causal and f.weak_evidence:
+        more = _("davantage progressé") if up else _("davantage baissé")
+        return _("{subject} : les participants ont {more} que le groupe de comparaison{way} — "
+                 "écart {size} ({numbers}) ; le niveau de preuve est trop faible pour y voir "
+                 "un effet démontré de l’action.").format(subject=subject, more=more, way=way,
+                                                         size=size, numbers=numbers)
     if f.causal:
         verb = _("l’action a fait progresser") if up else _("l’action a fait baisser")
         return _("{subject} : {verb} le score par rapport au groupe de comparaison{way} — "
@@ -159,6 +170,9 @@ def headline_findings(table: pd.DataFrame, labels: Labels, programme: str,
         sec = one_row(table, indicator="evidence_security", **crit)
         wwc = one_row(table, indicator="evidence_wwc", **crit)
         secret = bool(h["suppressed"]) or (es is not None and bool(es["suppressed"]))
+        security = None if sec is None else _float(sec["estimate"])
+        weak = ((security is not None and security <= 1)
+                or (wwc is not None and "does_not_meet" in str(wwc["method"])))
         finding = Finding(
             label=labels.measure(h["measure"]),
             effect=None if es is None or secret else _float(es["estimate"]),
@@ -167,9 +181,9 @@ def headline_findings(table: pd.DataFrame, labels: Labels, programme: str,
             n=None if secret or is_missing(h["n"]) else int(h["n"]),
             causal=h["method"] in CAUSAL_METHODS,
             lower_is_better=h["measure"] in lower_is_better,
-            suppressed=secret)
+            suppressed=secret, weak_evidence=weak)
         out.append((finding, {
-            "security": None if sec is None else _float(sec["estimate"]),
+            "security": security,
             "wwc": None if wwc is None else str(wwc["method"]),
             "method": str(h["method"]),
             "measure": str(h["measure"]),
@@ -237,7 +251,8 @@ def _security_words(security: float | None, lang: str) -> str:
 
 def _headline_sentence(programme_label: str, item: tuple[Finding, dict], lang: str) -> str:
     f, meta = item
-    return f"{programme_label} — {interpret(f, lang)} ({_security_words(meta['security'], lang)})"
+    return (f"{programme_label} — {interpret(f, lang).rstrip('.')} ; "
+            f"{_security_words(meta['security'], lang)}.")
 
 
 def key_messages(table: pd.DataFrame, labels: Labels, programmes: Sequence[str],
