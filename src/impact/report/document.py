@@ -247,6 +247,8 @@ def open_document(**params) -> Document:
     cfg_path = params.get("report_config") or ""
     config = (yaml.safe_load(Path(cfg_path).read_text(encoding="utf-8")) or {}
               if cfg_path and Path(cfg_path).is_file() else {})
+    for variable, codes in (config.get("value_labels") or {}).items():
+        labels.codes.setdefault(variable, {}).update(codes)
     return Document(params=dict(params), lang=lang, labels=labels, ind=ind,
                     accounting=accounting, quality=quality, prov=prov, config=config,
                     table_numbers=_table_numbers(params.get("datapackage")))
