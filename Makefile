@@ -23,7 +23,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: $(STAMP)
 	$(SNAKE)
-	@echo "Report: results/report/impact_itip.html (+ .pdf); validation summary (French):"
+	@echo "Reports: results/report/impact_itip.html (+ .pdf, annex, English editions); validation summary (French):"
 	@echo "results/validation/synthese.html; data docs: results/validation/data_docs/index.html;"
 	@echo "row accounting: results/validation/row_accounting.csv"
 

@@ -4,11 +4,8 @@ The run (session fixture ``example_run`` in ``conftest.py``: the workflow, repor
 scratch copy of the repository, about 4 minutes) is shared by every test of this file; CI
 distributes tests by file (``--dist loadfile``) so it happens once.
 
-Report number-format check — deliberate exclusions: annexes D (software versions), E
-(checksums) and F (the run's configuration, verbatim YAML) reproduce machine-readable values
-(« 3.11.2 », « alpha: 0.05 »); they are the last sections of the report and the check stops at
-the heading of annex D. The cover's pipeline version (« 0.1.0 », element ``.version``) is
-excluded too.
+Report number-format check: the whole main report (the machine-readable values — software
+versions, checksums, configuration — are in the technical annex, which is not checked).
 """
 
 from __future__ import annotations
@@ -35,8 +32,10 @@ pytestmark = [pytest.mark.workflow,
 
 CHAPTERS = ["Synthèse", "Contexte et questions d'évaluation", "Données et méthode",
             "Résultats par programme", "Insertion professionnelle", "Robustesse", "Limites",
-            "Annexes"]
-MACHINE_READABLE = "D. Versions des logiciels"  # first section excluded from the number check
+            "Conclusions et recommandations", "Références", "Glossaire"]
+#: The four documents, each in results/report/ as .html, .pdf and the executed .ipynb.
+DOCUMENTS = ("impact_itip", "impact_itip_annexe_technique", "impact_itip_en",
+             "impact_itip_technical_annex_en")
 DECIMAL_POINT = re.compile(r"\d\.\d")
 DEMO = "données synthétiques de démonstration"
 
@@ -283,9 +282,14 @@ def test_outputs_exist_and_html_is_self_contained(run, html):
     from impact.report.render import external_references
 
     report = run / "results/report"
-    for name in ("impact_itip.html", "impact_itip.pdf", "impact_itip.ipynb"):
-        assert (report / name).stat().st_size > 10_000, name
-    assert (report / "impact_itip.pdf").read_bytes().startswith(b"%PDF-")
+    for stem in DOCUMENTS:
+        for ext in ("html", "pdf", "ipynb"):
+            assert (report / f"{stem}.{ext}").stat().st_size > 10_000, (stem, ext)
+        assert (report / f"{stem}.pdf").read_bytes().startswith(b"%PDF-")
+        lang = "en" if stem.endswith("_en") else "fr"
+        page = BeautifulSoup((report / f"{stem}.html").read_text(encoding="utf-8"),
+                             "html.parser")
+        assert page.find("html")["lang"] == lang and page.find("script") is None, stem
     text, soup = html
     assert external_references(text) == [] and soup.find("script") is None
     assert soup.find("html")["lang"] == "fr"
@@ -296,9 +300,11 @@ def test_outputs_exist_and_html_is_self_contained(run, html):
     errors = [o for c in executed["cells"] for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert errors == []
-    log = (run / "logs/report/report.log").read_text(encoding="utf-8")
-    assert "wider than the text column" not in log  # no table or figure is cut off
-    assert (run / "benchmarks/report/report.tsv").is_file()
+    for stem in DOCUMENTS:
+        log = (run / f"logs/report_pdf/{stem}.log").read_text(encoding="utf-8")
+        assert "wider than the text column" not in log, stem  # no table or figure cut off
+        for rule in ("report_html", "report_pdf"):
+            assert (run / f"benchmarks/{rule}/{stem}.tsv").is_file(), (rule, stem)
 
 
 def test_pdf_chapters_and_page_count(run):
@@ -306,57 +312,54 @@ def test_pdf_chapters_and_page_count(run):
 
     pdf = run / "results/report/impact_itip.pdf"
     outline = pdf_outline(pdf)
-    for heading in CHAPTERS + ["Flux de l'échantillon", "Validation des données",
-                               "Mesures et fiabilité", "Vue d'ensemble", "Attrition",
-                               "Groupe de comparaison", "A. Définitions", MACHINE_READABLE,
-                               "E. Empreintes des fichiers d'entrée",
-                               "F. Configuration de l'exécution"]:
+    for heading in CHAPTERS + ["À retenir", "Tableau de synthèse", "Théorie du changement",
+                               "Flux de l'échantillon", "Mesures et fiabilité",
+                               "Vue d'ensemble", "Attrition", "Groupe de comparaison"]:
         assert heading in outline, heading
     chapters = [h for h in outline if h in CHAPTERS]
     assert chapters == CHAPTERS  # in this order
     for label in ("Cordée de la Réussite « VRAI »", "Semaines Apprenantes",
                   "L'industrie en Transition"):
         assert label in outline
-    assert 15 <= pdf_page_count(pdf) <= 60
+    # the main report (issue 16): 20 to 28 pages; the technical material is in the annex
+    assert 20 <= pdf_page_count(pdf) <= 28, pdf_page_count(pdf)
+    for heading in ("Validation des données", "Versions des logiciels", "Empreintes"):
+        assert not [h for h in outline if heading in h], heading
+    for stem in DOCUMENTS[1:]:
+        assert pdf_outline(run / f"results/report/{stem}.pdf"), stem
 
 
-def _text_before_annex_d(soup: BeautifulSoup) -> str:
+def _visible_text(soup: BeautifulSoup) -> str:
     soup = BeautifulSoup(str(soup), "html.parser")
-    for tag in soup.find_all(["style", "script"]) + soup.select(".version"):
+    for tag in soup.find_all(["style", "script"]):
         tag.decompose()
-    text = soup.get_text(" ")
-    cut = text.find(MACHINE_READABLE)
-    assert cut > 0
-    return text[:cut]
+    return soup.get_text(" ")
 
 
 def test_no_decimal_point_in_the_text(html, pdf_text, run):
     _, soup = html
-    text = _text_before_annex_d(soup)
+    text = _visible_text(soup)
     assert not [text[max(0, m.start() - 40):m.end() + 20]
                 for m in DECIMAL_POINT.finditer(text)]
     alts = [img["alt"] for img in soup.find_all("img")]
     assert not [a for a in alts if DECIMAL_POINT.search(a)]
-    # the PDF, up to annex D, without the cover's pipeline version
-    version = json.loads((run / "results/provenance.json").read_text())["packages"][
-        "impact-itip"]
-    body = pdf_text[:pdf_text.rfind(MACHINE_READABLE)].replace(version, "")
+    body = pdf_text
     assert not [body[max(0, m.start() - 40):m.end() + 20]
                 for m in DECIMAL_POINT.finditer(body)]
     assert re.search(r"\d,\d", body) and "< 0,001" in body.replace("\u00a0", " ")
 
 
-def test_every_exhibit_is_numbered_with_its_three_notes(html):
+def test_every_exhibit_is_numbered_with_its_four_notes(html):
     from impact.report.notes import exhibits_in
 
     text, soup = html
     exhibits = soup.find_all("figure", class_="exhibit")
-    assert len(exhibits) >= 30
+    assert len(exhibits) >= 15
     for kind in ("table", "figure"):
         numbers = [int(e["number"]) for e in exhibits_in(text) if e["kind"] == kind]
         assert numbers == list(range(1, len(numbers) + 1)), kind
     for ex in exhibits:
-        for cls in ("lecture", "champ", "source"):
+        for cls in ("note", "lecture", "champ", "source"):
             note = ex.find("p", class_=cls)
             assert note is not None and len(note.get_text(strip=True)) > 15, (ex["id"], cls)
         if ex["data-kind"] == "figure":
@@ -367,17 +370,22 @@ def test_every_exhibit_is_numbered_with_its_three_notes(html):
 
 
 def test_suppressed_cells_read_s(run, html, indicators):
-    """Every suppressed subgroup estimate shown in a subgroup table reads « s. »."""
+    """Every suppressed subgroup estimate shown in a subgroup table of the main report reads
+    « s. » (gender and audience; the schools' and sessions' rows are in the technical
+    annex)."""
     _, soup = html
     labels = rd.load_labels(run / "surveys/instrument.yaml", {})
+    report_cfg = yaml.safe_load((run / "config/report/report.yaml").read_text())
+    for variable, codes in report_cfg.get("value_labels", {}).items():
+        labels.codes.setdefault(variable, {}).update(codes)
     secret = indicators[indicators["suppressed"] & (indicators["indicator"] == "g_av")
-                        & indicators["subgroup"].isin(["gender", "audience", "site"])]
+                        & indicators["subgroup"].isin(["gender", "audience"])]
     assert len(secret) > 0  # the example campaign has suppressed cells
     checked = 0
     for programme, rows in secret.groupby("programme"):
         book = run / f"surveys/{programme}/codebook.yaml"
         plabel = yaml.safe_load(book.read_text())["label"] if book.is_file() else programme
-        title = f"Évolution par sous-groupe (g_av) — {plabel}"
+        title = f"Évolution par sous-groupe (taille d'effet) — {plabel}"
         exhibit = next(e for e in soup.find_all("figure", class_="exhibit")
                        if e.find(class_="exhibit-name").get_text() == title)
         table = exhibit.find("table")
@@ -395,6 +403,9 @@ def test_suppressed_cells_read_s(run, html, indicators):
     numbers = indicators.loc[indicators["suppressed"], [c for c in contract.NUMERIC
                                                          if c != "n"]]
     assert numbers.isna().all().all()
+    # no school or session row in the main report
+    assert not [t for t in soup.find_all(class_="exhibit-name")
+                if "par établissement" in t.get_text()]
     kept_n = indicators[indicators["suppressed"] & indicators["n"].notna()]
     assert (kept_n["n"] >= 10).all()  # only rates hidden for their numerator keep their n
     assert kept_n["unit"].isin(["proportion", "count"]).all()
@@ -475,7 +486,8 @@ def test_provenance_hashes_every_export(run):
     assert record["packages"]["weasyprint"] and record["python"]
     assert record["started_at"] <= record["finished_at"]
     assert {Path(e["path"]).name for e in record["outputs"]} == {
-        "impact_itip.html", "impact_itip.pdf", "impact_itip.ipynb"}
+        f"{stem}.{ext}" for stem in DOCUMENTS for ext in ("html", "pdf", "ipynb")}
+    assert set(record["pages"]) == set(DOCUMENTS)
 
 
 def test_synthetic_data_banner(html, pdf_text):
@@ -487,21 +499,26 @@ def test_synthetic_data_banner(html, pdf_text):
     assert DEMO in pdf_text.lower()
 
 
-def test_links_to_the_data_docs(run, html):
-    _, soup = html
-    links = [a["href"] for a in soup.find_all("a", href=True)]
-    assert "../validation/data_docs/index.html" in links
-    assert (run / "results/report/../validation/data_docs/index.html").is_file()
-    # the PDF keeps the link relative: an absolute file:// URI would name the build machine's
-    # directories and differ between two runs of the same data
+def test_links_to_the_technical_annex(run, html):
+    """The main report links to the annex of its language, relative within results/report/
+    (the Data Docs link moved to the annex with the validation detail)."""
     from pypdf import PdfReader
 
-    pages = PdfReader(run / "results/report/impact_itip.pdf").pages
-    actions = [annot.get_object().get("/A", {}) for page in pages
-               for annot in page.get("/Annots") or []]
-    uris = [action["/URI"] for action in actions if "/URI" in action]
-    assert "../validation/data_docs/index.html" in uris
-    assert not [u for u in uris if u.startswith("file:") or str(run) in u], uris
+    for main, annex in (("impact_itip", "impact_itip_annexe_technique"),
+                        ("impact_itip_en", "impact_itip_technical_annex_en")):
+        soup = BeautifulSoup((run / f"results/report/{main}.html").read_text(encoding="utf-8"),
+                             "html.parser")
+        links = [a["href"] for a in soup.find_all("a", href=True)]
+        assert f"{annex}.html" in links, main
+        assert (run / f"results/report/{annex}.html").is_file()
+        # the PDF keeps the link relative: an absolute file:// URI would name the build
+        # machine's directories and differ between two runs of the same data
+        pages = PdfReader(run / f"results/report/{main}.pdf").pages
+        actions = [annot.get_object().get("/A", {}) for page in pages
+                   for annot in page.get("/Annots") or []]
+        uris = [action["/URI"] for action in actions if "/URI" in action]
+        assert f"{annex}.html" in uris, main
+        assert not [u for u in uris if u.startswith("file:") or str(run) in u], uris
 
 
 def test_insertion_section_follows_the_tables(indicators, html):
@@ -547,7 +564,11 @@ def test_editing_the_template_reruns_only_the_report(run):
         assert dry.returncode == 0, dry.stderr[-3000:]
         stats = re.search(r"Job stats:\n(.*?)\n\n", dry.stdout + dry.stderr, re.S).group(1)
         jobs = {line.split()[0] for line in stats.splitlines()[2:] if line.strip()}
-        assert jobs == {"report", "all", "total"}, stats
+        # the two editions of the main report (HTML, then PDF) and the provenance record
+        assert jobs == {"report_html", "report_pdf", "provenance", "all", "total"}, stats
+        counts = {line.split()[0]: int(line.split()[1])
+                  for line in stats.splitlines()[2:] if line.strip()}
+        assert counts["report_html"] == counts["report_pdf"] == 2, stats
     finally:
         template.write_bytes(original)
         shutil.copystat(run / "Snakefile", template)  # nothing newer than before
@@ -845,3 +866,129 @@ def test_technical_annex_holds_its_sections_and_every_exhibit_its_notes(example_
     assert hashes == [e["sha256"] for e in provenance["inputs"]]
     assert soup.find("a", href="impact_itip.html")
     assert provenance["platform"] not in page  # the kernel string is summarised
+# ======================================================================== report-main
+# The main report (issue 16): vocabulary, « À retenir », references, sommaire, metadata, the
+# English edition.
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+
+
+def _identifiers(node: object, out: set[str]) -> set[str]:
+    """Every snake_case name in a YAML document (keys and string values): the instrument's
+    and codebooks' variable names, codes and outcome codes."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(k, str) and IDENTIFIER.match(k):
+                out.add(k)
+            _identifiers(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _identifiers(v, out)
+    elif isinstance(node, str) and IDENTIFIER.match(node):
+        out.add(node)
+    return out
+
+
+def _main_text(run: Path, stem: str = "impact_itip") -> str:
+    soup = BeautifulSoup((run / f"results/report/{stem}.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    return _visible_text(soup)
+
+
+def test_main_report_speaks_the_readers_vocabulary(run, pdf_text):
+    names = _identifiers(yaml.safe_load((run / "surveys/instrument.yaml").read_text()), set())
+    for book in sorted(run.glob("surveys/*/codebook.yaml")):
+        _identifiers(yaml.safe_load(book.read_text(encoding="utf-8")), names)
+    assert {"image_3", "interest_2", "emploi_durable", "self_efficacy"} <= names  # the probe
+    code_words = ["g_av", "d_z", "Great Expectations", "papermill", "pandas", "statsmodels",
+                  "Snakemake", "impact.report", "quarantaine", "datapackage"]
+    path = re.compile(r"[\w<>-]+/[\w<>./-]+\.(?:csv|ya?ml|json|parquet|ipynb|md)\b"
+                      r"|\b(?:surveys|results|restricted|config)/")
+    for stem in ("impact_itip", "impact_itip_en"):
+        text = _main_text(run, stem)
+        words = set(re.findall(r"[A-Za-z0-9_]+", text))
+        assert not sorted(names & words), stem
+        assert not [w for w in code_words if w.lower() in text.lower()], stem
+        assert not path.findall(text), (stem, path.findall(text)[:5])
+        assert "·" not in text  # inclusive writing without point médian
+    assert not sorted(names & set(re.findall(r"[A-Za-z0-9_]+", pdf_text)))
+    assert "taille d'effet (g de Hedges)" in _main_text(run).replace("’", "'")
+    assert "collégiennes et collégiens" in _main_text(run)
+
+
+def test_a_retenir_answers_each_evaluation_question(html):
+    _, soup = html
+    context = next(h for h in soup.find_all("h1")
+                   if h.get_text(strip=True).startswith("Contexte"))
+    questions = next(el for el in context.find_all_next("ol"))
+    n_questions = len(questions.find_all("li", recursive=False))
+    assert n_questions == 6
+    messages = soup.select(".key-messages ol > li")
+    assert len(messages) == n_questions
+    texts = [m.get_text(" ", strip=True) for m in messages]
+    assert all(len(t) > 60 for t in texts)
+    # the design's headline estimate with its evidence rating and n; what does not hold up
+    assert "niveau de preuve" in texts[0] and re.search(r"n\s?=\s?\d", texts[0])
+    assert "groupe de comparaison" in texts[3]
+    assert "ont répondu" in texts[4]  # employment rates with the response rate behind them
+    assert "What Works Clearinghouse" in texts[5]
+    # summary table: one row per programme × primary outcome (the published headline rows)
+    summary = next(e for e in soup.find_all("figure", class_="exhibit")
+                   if e.find(class_="exhibit-name").get_text().startswith("Résumé"))
+    rows = [tr for tr in summary.find("tbody").find_all("tr") if tr.find("td")]
+    assert len(rows) >= 3
+
+
+def test_every_reference_cited_is_listed(run):
+    from impact.report.document import cited_works
+
+    config = yaml.safe_load((run / "config/report/report.yaml").read_text(encoding="utf-8"))
+    for stem in ("impact_itip", "impact_itip_en"):
+        text = _main_text(run, stem)
+        heading = "Références" if stem == "impact_itip" else "References"
+        body, _, listed = text.rpartition(f" {heading} ")
+        cited = cited_works(body)
+        assert {"Lakens 2013", "Hedges 1981", "Cohen 1988"} <= cited, cited
+        for work in cited:
+            author, year = work.rsplit(" ", 1)
+            first = author.split()[0]
+            assert re.search(rf"{re.escape(first)}[^\n]{{0,80}}\({year}\)", listed), work
+            assert work in config["references"], work
+
+
+def test_sommaire_links_every_chapter_with_its_page(run, html, pdf_text):
+    _, soup = html
+    toc = soup.select_one("nav.toc")
+    links = {a.get_text(strip=True): a["href"] for a in toc.find_all("a")}
+    for chapter in CHAPTERS:
+        assert chapter in links, chapter
+        assert soup.find(id=links[chapter][1:]) is not None
+    # in the PDF, each chapter of the sommaire is followed by its page number
+    first = pdf_text[:pdf_text.find("Synthèse", pdf_text.find("Sommaire") + 8) + 400]
+    assert re.search(r"Synthèse[ .\u2026]*\d", first.replace("\n", " ")), first[:600]
+
+
+def test_pdf_metadata_and_cover(run, html):
+    from impact.report.render import pdf_metadata
+
+    config = yaml.safe_load((run / "config/config.yaml").read_text(encoding="utf-8"))
+    meta = pdf_metadata(run / "results/report/impact_itip.pdf")
+    assert meta["Subject"] == config["report"]["subject"]
+    assert all(k in meta["Keywords"] for k in config["report"]["keywords"])
+    _, soup = html
+    cover = soup.select_one(".cover")
+    report_cfg = yaml.safe_load((run / "config/report/report.yaml").read_text())
+    assert report_cfg["authors"][0] in cover.get_text()
+    assert "Pour citer ce document" in cover.get_text()
+
+
+def test_english_edition_has_the_same_exhibits(run, html):
+    _, soup = html
+    en = BeautifulSoup((run / "results/report/impact_itip_en.html").read_text(encoding="utf-8"),
+                       "html.parser")
+    heads = [h.get_text(strip=True) for h in en.find_all("h1")]
+    assert "Summary" in heads and "Synthèse" not in heads
+    assert "Key messages" in [h.get_text(strip=True) for h in en.find_all("h2")]
+    assert len(en.find_all("figure", class_="exhibit")) == len(
+        soup.find_all("figure", class_="exhibit"))
+    assert len(en.select(".key-messages ol > li")) == 6

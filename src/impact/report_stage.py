@@ -1,14 +1,18 @@
-"""Stage ``report``: provenance, then the notebook (papermill), then HTML and PDF.
+"""Stage ``report``: the documents (main report, technical annex) in each language.
 
-``workflow/scripts/report.py`` is one call to :func:`report`. Steps:
+Four entry points, one per rule of ``workflow/rules/report.smk`` (each script is one call):
 
-1. write ``results/provenance.json`` (checksums of every input, git state, versions, seed,
-   start time) — the notebook reads it for its annex;
-2. execute the notebook template with papermill, parameters injected (paths of the tables,
-   campaign, flags…); the executed notebook is kept for audit, without execution times;
-3. render it to a self-contained HTML page and a PDF (:func:`impact.report.render.render_report`),
-   and check that the PDF has the report's chapters;
-4. stamp the end time and the outputs' checksums into the provenance record.
+1. :func:`report_inputs` writes ``results/report/inputs.json`` (checksums of every input, git
+   state, versions, seed, start time) — the annex reads it; slow (hashes the exports) and not
+   re-run when a template changes;
+2. :func:`report_html`, one job per document × language: executes the notebook template with
+   papermill (parameters injected: paths of the tables, campaign, flags, ``lang``…), keeps the
+   executed notebook for audit without execution times, renders it to a self-contained HTML
+   page (the other language's cells dropped, typography applied) — the fast editing loop;
+3. :func:`report_pdf`: the PDF from that HTML (WeasyPrint), and for the French main report a
+   check that the PDF has the report's chapters;
+4. :func:`provenance`: the record of step 1 with the end time and every document's checksum,
+   as ``results/provenance.json``.
 
 Paths are passed to the notebook as given (relative to the working directory, which is the
 kernel's working directory too), so the executed notebook names no machine-specific path.
@@ -26,10 +30,10 @@ from pathlib import Path
 
 from impact.stages import log, stage_log
 
-#: Chapters every report has (h1 headings), checked in the PDF outline.
+#: Chapters the French main report has (h1 headings), checked in the PDF outline.
 CHAPTERS = ("Synthèse", "Contexte et questions d'évaluation", "Données et méthode",
             "Résultats par programme", "Insertion professionnelle", "Robustesse", "Limites",
-            "Annexes")
+            "Conclusions et recommandations", "Références", "Glossaire")
 
 
 def kernel_name(preferred: str = "impact-itip") -> str:
@@ -82,9 +86,56 @@ def _keep_failed(notebook: str, log_path: str | None) -> str | None:
     return str(target)
 
 
-def report(
+def _quiet_renderers() -> None:
+    for noisy in ("fontTools", "weasyprint"):  # one line per font table / layout step
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def report_inputs(
+    *,
+    tables: Sequence[str],
+    pooled: str,
+    datapackage: str,
+    row_accounting: str,
+    ingest_reports: Sequence[str],
+    exports: Sequence[str],
+    codebooks: Sequence[str],
+    instrument: str,
+    config_files: Sequence[str],
+    simulation: str | None,
+    campaign: Mapping,
+    run_config: Mapping,
+    record_path: str,
+    log_path: str | None = None,
+    disclosure_summary: str | None = None,
+) -> None:
+    """Step 1 (module docstring): the inputs' provenance record."""
+    from impact.report import provenance
+
+    with stage_log(log_path, "report_inputs"):
+        started = provenance.now_utc()
+        t0 = time.perf_counter()
+        record = provenance.build(
+            exports=exports, surveys_dir=str(Path(instrument).parent),
+            ingest_reports=ingest_reports, codebooks=codebooks, instrument=instrument,
+            config_files=config_files,
+            tables=[*tables, pooled, datapackage, row_accounting,
+                    *([disclosure_summary] if disclosure_summary else [])],
+            simulation=simulation, synthetic=bool(campaign.get("synthetic", False)),
+            configuration=run_config, started_at=started)
+        if record["mismatches"]:
+            log.warning("exports changed since they were read: %s", record["mismatches"])
+        provenance.write(record, record_path)
+        log.info("provenance: %d inputs hashed in %.1f s", len(record["inputs"]),
+                 time.perf_counter() - t0)
+
+
+def report_html(
     *,
     template: str,
+    lang: str,
+    documents: Mapping[str, Sequence[str]],
+    record: str,
     tables: Sequence[str],
     pooled: str,
     datapackage: str,
@@ -93,59 +144,39 @@ def report(
     linkage_quality: Sequence[str],
     ingest_reports: Sequence[str],
     checks: Sequence[str],
-    exports: Sequence[str],
     codebooks: Sequence[str],
     instrument: str,
-    config_files: Sequence[str],
-    simulation: str | None,
+    report_config: str,
+    conclusions: str,
     programmes: Sequence[str],
     waves: Mapping[str, Sequence[str]],
     campaign: Mapping,
     analysis: Mapping,
     options: Mapping,
-    run_config: Mapping,
     html: str,
-    pdf: str,
     notebook: str,
-    provenance_path: str,
     log_path: str | None = None,
     disclosure_summary: str | None = None,
     kernel: str | None = None,
     timeout: int = 1800,
 ) -> None:
-    """Stage ``report`` (see the module docstring)."""
+    """Step 2 (module docstring): one document in one language, executed and rendered to
+    HTML. ``documents`` maps every document stem made by the run to (template, language):
+    the links between documents are computed from it (relative, same directory)."""
     from impact.report import provenance
-    from impact.report.render import execute_notebook, pdf_outline, render_report
+    from impact.report.render import execute_notebook, notebook_to_html
 
-    with stage_log(log_path, "report"):
-        for noisy in ("fontTools", "weasyprint"):  # one line per font table / layout step
-            logging.getLogger(noisy).setLevel(logging.WARNING)
-        started = provenance.now_utc()
-        t0 = time.perf_counter()
+    with stage_log(log_path, "report_html"):
         programmes = list(programmes)
-        synthetic = bool(campaign.get("synthetic", False))
-        demo_key = demo_key_used(ingest_reports)
-        surveys_dir = str(Path(instrument).parent)
-        record = provenance.build(
-            exports=exports, surveys_dir=surveys_dir, ingest_reports=ingest_reports,
-            codebooks=codebooks, instrument=instrument, config_files=config_files,
-            tables=[*tables, pooled, datapackage, row_accounting,
-                    *([disclosure_summary] if disclosure_summary else [])],
-            simulation=simulation, synthetic=synthetic, configuration=run_config,
-            started_at=started)
-        if record["mismatches"]:
-            log.warning("exports changed since they were read: %s", record["mismatches"])
-        provenance.write(record, provenance_path)
-        log.info("provenance: %d inputs hashed in %.1f s", len(record["inputs"]),
-                 time.perf_counter() - t0)
-
         title = options.get("title") or "Impact ITIP"
+        links = {f"{tpl}_{lg}": f"{stem}.html" for stem, (tpl, lg) in documents.items()}
         parameters = {
+            "lang": lang,
             "title": title,
             "author": options.get("author", ""),
             "campaign_label": campaign.get("label", ""),
-            "synthetic": synthetic,
-            "demo_key": demo_key,
+            "synthetic": bool(campaign.get("synthetic", False)),
+            "demo_key": demo_key_used(ingest_reports),
             "programmes": programmes,
             "waves": {p: list(waves[p]) for p in programmes},
             "disclosure_threshold": int(analysis.get("disclosure_threshold", 10)),
@@ -158,6 +189,7 @@ def report(
             "report_date": report_date(),
             "indicator_tables": list(tables),
             "pooled_table": pooled,
+            "datapackage": datapackage,
             "row_accounting": row_accounting,
             "disclosure_summary": disclosure_summary or "",
             "linkage_quality": dict(zip(programmes, linkage_quality, strict=True)),
@@ -165,8 +197,12 @@ def report(
             "checks": list(checks),
             "codebooks": dict(zip(programmes, codebooks, strict=True)),
             "instrument": instrument,
-            "provenance": provenance_path,
+            "provenance": record,
+            "report_config": report_config,
+            "conclusions": conclusions,
             "data_docs_link": os.path.relpath(data_docs, Path(html).parent),
+            "annex_link": links.get(f"annexe_technique_{lang}", ""),
+            "main_link": links.get(f"impact_itip_{lang}", ""),
         }
         t1 = time.perf_counter()
         try:
@@ -181,13 +217,57 @@ def report(
         provenance.strip_notebook_times(executed)
         log.info("notebook executed in %.1f s", time.perf_counter() - t1)
         t2 = time.perf_counter()
-        result = render_report(executed, Path(html), Path(pdf), title=title,
-                               author=options.get("author") or None)
-        log.info("HTML and PDF rendered in %.1f s (%d pages)", time.perf_counter() - t2,
-                 result.pages)
-        outline = pdf_outline(Path(pdf))
-        missing = [c for c in CHAPTERS if c not in outline]
-        if missing:
-            raise RuntimeError(f"the report lacks chapters {missing}; outline: {outline}")
-        provenance.write(provenance.finish(record, [notebook, html, pdf], pages=result.pages),
-                         provenance_path)
+        page = notebook_to_html(executed, title=title, author=options.get("author") or None,
+                                lang=lang, subject=options.get("subject") or None,
+                                keywords=list(options.get("keywords", [])))
+        _check_citations(page, report_config)
+        Path(html).write_text(page, encoding="utf-8")
+        log.info("HTML rendered in %.1f s", time.perf_counter() - t2)
+
+
+def _check_citations(page: str, report_config: str) -> None:
+    """Every work cited in the page « (Auteur, année) » must be in the config's references."""
+    import yaml
+    from bs4 import BeautifulSoup
+
+    from impact.errors import ConfigError
+    from impact.report.document import check_citations
+
+    config = yaml.safe_load(Path(report_config).read_text(encoding="utf-8")) or {}
+    text = BeautifulSoup(page, "html.parser").get_text(" ")
+    missing = check_citations(text, config.get("references", {}))
+    if missing:
+        raise ConfigError(f"the report cites {', '.join(missing)} but {report_config} "
+                         "(references) does not list them: add an entry per work, keyed "
+                         "« Author year »")
+
+
+def report_pdf(*, html: str, pdf: str, template: str, lang: str, options: Mapping,
+               log_path: str | None = None) -> None:
+    """Step 3 (module docstring): the PDF of one document, from its HTML."""
+    from impact.report.render import html_to_pdf, pdf_metadata
+
+    with stage_log(log_path, "report_pdf"):
+        _quiet_renderers()
+        t0 = time.perf_counter()
+        page = Path(html).read_text(encoding="utf-8")
+        pages, outline = html_to_pdf(page, Path(pdf))
+        log.info("PDF rendered in %.1f s (%d pages)", time.perf_counter() - t0, pages)
+        if template == "impact_itip" and lang == "fr":
+            missing = [c for c in CHAPTERS if c not in outline]
+            if missing:
+                raise RuntimeError(f"the report lacks chapters {missing}; outline: {outline}")
+        log.info("PDF metadata: %s", pdf_metadata(Path(pdf)))
+
+
+def provenance(*, record: str, documents: Sequence[str], provenance_path: str,
+               log_path: str | None = None) -> None:
+    """Step 4 (module docstring): the record with every document's checksum."""
+    from impact.report import provenance as prov
+    from impact.report.render import pdf_page_count
+
+    with stage_log(log_path, "provenance"):
+        data = json.loads(Path(record).read_text(encoding="utf-8"))
+        pages = {Path(d).stem: pdf_page_count(Path(d)) for d in documents
+                 if d.endswith(".pdf")}
+        prov.write(prov.finish(data, documents, pages=pages), provenance_path)

@@ -81,8 +81,7 @@ def final_outputs():
         "results/validation/row_accounting.csv",
         "results/validation/data_docs/index.html",
         "results/validation/synthese.html",
-        "results/report/impact_itip.html",
-        "results/report/impact_itip.pdf",
+        *report_documents(["html", "pdf"]),  # report.smk: documents x languages
         "results/provenance.json",
     ]
 
@@ -100,3 +99,29 @@ def export_outputs():
             ext=["dta", "sav", "parquet"],
         ),
     ]
+
+
+# The report documents (report.smk): document stem -> (template, language), for the
+# configured languages only.
+REPORT_DOCUMENTS = {
+    stem: spec
+    for stem, spec in {
+        "impact_itip": ("impact_itip", "fr"),
+        "impact_itip_annexe_technique": ("annexe_technique", "fr"),
+        "impact_itip_en": ("impact_itip", "en"),
+        "impact_itip_technical_annex_en": ("annexe_technique", "en"),
+    }.items()
+    if spec[1] in config["report"].get("languages", ["fr"])
+}
+
+
+wildcard_constraints:
+    document="|".join(REPORT_DOCUMENTS),
+
+
+def report_template(wildcards):
+    return f"workflow/notebooks/{REPORT_DOCUMENTS[wildcards.document][0]}.ipynb"
+
+
+def report_documents(ext):
+    return expand("results/report/{document}.{ext}", document=REPORT_DOCUMENTS, ext=ext)

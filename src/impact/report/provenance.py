@@ -64,12 +64,18 @@ KEY_PACKAGES = (
 VOLATILE_FIELDS: dict[str, tuple[str, ...]] = {
     # the report stage's start and end times (JSON keys of the provenance record)
     "results/provenance.json": ("started_at", "finished_at"),
+    # the inputs' record the documents are made from (its start time)
+    "results/report/inputs.json": ("started_at",),
 }
 #: Not a field, a date: the report's date is today's (UTC) unless ``SOURCE_DATE_EPOCH`` is set,
 #: so the report (HTML, PDF, notebook) and the checksums of it in provenance.json differ
 #: between two runs on different days only.
-VOLATILE_ACROSS_DAYS = ("results/report/impact_itip.html", "results/report/impact_itip.pdf",
-                        "results/report/impact_itip.ipynb", "results/provenance.json")
+VOLATILE_ACROSS_DAYS = tuple(
+    f"results/report/{stem}.{ext}"
+    for stem in ("impact_itip", "impact_itip_annexe_technique", "impact_itip_en",
+                 "impact_itip_technical_annex_en")
+    for ext in ("html", "pdf", "ipynb")) + ("results/report/inputs.json",
+                                            "results/provenance.json")
 #: Execution times papermill writes into the executed notebook (top level and every cell).
 NOTEBOOK_TIMES = ("start_time", "end_time", "duration")
 

@@ -5,7 +5,10 @@ Pipeline: papermill executes ``workflow/notebooks/…ipynb`` (:func:`execute_not
 
 1. **HTML** — nbconvert's ``HTMLExporter`` with the ``basic`` template (the cells only, no
    ``<html>``/``<head>``: the ``lab`` and ``classic`` templates load MathJax, require.js and
-   jQuery from CDNs), code cells and prompts hidden (``exclude_input``,
+   jQuery from CDNs), Markdown cells tagged with another language than the edition's
+   dropped (tags ``fr`` / ``en``, :data:`LANGUAGES`), the sommaire filled in
+   (:func:`fill_contents`), :func:`impact.report.typography.typeset_html` applied to the
+   finished page, code cells and prompts hidden (``exclude_input``,
    ``exclude_input_prompt``, ``exclude_output_prompt``), no « ¶ » anchor links, images of
    Markdown cells embedded (``embed_images``), cells tagged ``remove_cell`` dropped, stderr
    outputs (warnings) dropped. We wrap the cells in our own page: ``<html lang="fr">``, the
@@ -33,7 +36,7 @@ import re
 import shutil
 import subprocess
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +49,7 @@ __all__ = [
     "notebook_to_html",
     "overflowing_boxes",
     "pdf_alt_texts",
+    "pdf_metadata",
     "pdf_outline",
     "pdf_page_count",
     "pdf_text",
@@ -54,6 +58,9 @@ __all__ = [
 
 DEFAULT_CSS = Path(__file__).with_name("report.css")
 DEFAULT_TITLE = "Impact ITIP"
+#: Languages of the report's editions: a Markdown cell tagged with one of them is shown only
+#: in that edition (untagged cells in all).
+LANGUAGES = ("fr", "en")
 LOG = logging.getLogger(__name__)
 
 
@@ -137,11 +144,20 @@ def notebook_to_html(
     title: str | None = None,
     author: str | None = None,
     keep_stderr: bool = False,
+    lang: str = "fr",
+    subject: str | None = None,
+    keywords: Sequence[str] = (),
 ) -> str:
-    """The executed notebook as one self-contained HTML page (code hidden)."""
+    """The executed notebook as one self-contained HTML page (code hidden), in ``lang``:
+    Markdown cells tagged with another language of :data:`LANGUAGES` are dropped (untagged
+    cells are for every language), and :func:`impact.report.typography.typeset_html` is
+    applied to the finished page. ``subject`` and ``keywords`` become ``<meta>`` elements,
+    which WeasyPrint writes as the PDF's Subject and Keywords."""
     import nbformat
     from nbconvert import HTMLExporter
     from traitlets.config import Config
+
+    from impact.report.typography import typeset_html
 
     nb = nbformat.read(str(executed_ipynb), as_version=4)
     _drop_invisible(nb, keep_stderr)
@@ -154,7 +170,8 @@ def notebook_to_html(
     c.HTMLExporter.exclude_anchor_links = True
     c.HTMLExporter.embed_images = True
     c.TagRemovePreprocessor.enabled = True
-    c.TagRemovePreprocessor.remove_cell_tags = {"remove_cell", "remove-cell"}
+    c.TagRemovePreprocessor.remove_cell_tags = {"remove_cell", "remove-cell"} | (
+        set(LANGUAGES) - {lang})
     c.TagRemovePreprocessor.remove_all_outputs_tags = {"remove_output", "remove-output"}
     exporter = HTMLExporter(config=c, template_name="basic")
     resources = {"metadata": {"path": str(Path(executed_ipynb).parent)}}
@@ -163,21 +180,77 @@ def notebook_to_html(
 
     css_text = Path(css or DEFAULT_CSS).read_text(encoding="utf-8")
     esc = html_lib.escape
-    meta_author = f'<meta name="author" content="{esc(author)}">\n' if author else ""
+    meta = "".join(f'<meta name="{name}" content="{esc(value)}">\n'
+                   for name, value in (("author", author), ("description", subject),
+                                       ("keywords", ", ".join(keywords))) if value)
     page = (
         "<!DOCTYPE html>\n"
-        '<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{esc(title)}</title>\n{meta_author}"
+        f"<title>{esc(title)}</title>\n{meta}"
         f"<style>\n{css_text}\n</style>\n"
         f"<style>@page {{ @top-center {{ content: {_css_string(title)}; }} }}</style>\n"
+        f"<style>\n{CONTENTS_CSS}</style>\n"
         '</head>\n<body class="impact-report">\n<main>\n'
         f"{body}\n</main>\n</body>\n</html>\n"
     )
+    page = fill_contents(page)
+    page = typeset_html(page, lang)
     bad = external_references(page)
     if bad:
         raise ValueError(f"the report would fetch external resources: {bad[:5]}")
     return page
+
+
+# --------------------------------------------------------------------------- sommaire
+
+#: The printed sommaire: dotted leaders and the page of each target (WeasyPrint's
+#: ``target-counter``; a browser shows the links only).
+CONTENTS_CSS = """nav.toc ol { list-style: none; padding-left: 0; margin: 0; }
+nav.toc li { margin: 0.25em 0; }
+nav.toc li.toc-h2 { padding-left: 1.5em; font-size: 0.95em; }
+nav.toc li.toc-h1 { font-weight: bold; margin-top: 0.6em; }
+nav.toc a { color: inherit; text-decoration: none; }
+@media print {
+  nav.toc a::after { content: leader(".") target-counter(attr(href), page); }
+}
+"""
+
+
+def _slug(text: str, taken: set[str]) -> str:
+    base = re.sub(r"[^\w]+", "-", text.strip().lower()).strip("-") or "section"
+    slug, k = base, 2
+    while slug in taken:
+        slug, k = f"{base}-{k}", k + 1
+    taken.add(slug)
+    return slug
+
+
+def fill_contents(page: str) -> str:
+    """Fill every ``<nav class="toc" data-toc="h1,h2">`` of the page with a linked list of
+    the headings after it (cover and sommaire titles excluded); headings without an ``id``
+    get one."""
+    from bs4 import BeautifulSoup
+
+    if 'class="toc"' not in page:
+        return page
+    soup = BeautifulSoup(page, "html.parser")
+    taken = {t["id"] for t in soup.find_all(id=True)}
+    for nav in soup.find_all("nav", class_="toc"):
+        levels = (nav.get("data-toc") or "h1,h2").split(",")
+        items = soup.new_tag("ol")
+        for h in nav.find_all_next(levels):
+            if set(h.get("class", [])) & {"cover-title", "toc-title"}:
+                continue
+            if not h.get("id"):
+                h["id"] = _slug(h.get_text(" ", strip=True), taken)
+            li = soup.new_tag("li", attrs={"class": f"toc-{h.name}"})
+            a = soup.new_tag("a", href=f"#{h['id']}")
+            a.string = h.get_text(" ", strip=True)
+            li.append(a)
+            items.append(li)
+        nav.append(items)
+    return str(soup)
 
 
 # --------------------------------------------------------------------------- PDF
@@ -285,10 +358,11 @@ def render_report(
     *,
     title: str | None = None,
     author: str | None = None,
+    lang: str = "fr",
 ) -> RenderResult:
     """Executed notebook → self-contained HTML (code hidden) → PDF (WeasyPrint)."""
     executed_ipynb, html_out, pdf_out = Path(executed_ipynb), Path(html_out), Path(pdf_out)
-    page = notebook_to_html(executed_ipynb, css, title=title, author=author)
+    page = notebook_to_html(executed_ipynb, css, title=title, author=author, lang=lang)
     html_out.parent.mkdir(parents=True, exist_ok=True)
     html_out.write_text(page, encoding="utf-8")
     # No base URL: the page is self-contained, and relative links (to the Data Docs) stay
@@ -561,3 +635,12 @@ def pdf_text(pdf_path: Path) -> str:
     res = subprocess.run([exe, "-enc", "UTF-8", str(pdf_path), "-"], check=True,
                          capture_output=True)
     return res.stdout.decode("utf-8")
+
+
+def pdf_metadata(pdf_path: Path) -> dict[str, str]:
+    """The PDF's document information (Title, Author, Subject, Keywords…), keys without the
+    leading slash (pypdf)."""
+    from pypdf import PdfReader
+
+    info = PdfReader(str(pdf_path)).metadata or {}
+    return {str(k).lstrip("/"): str(v) for k, v in info.items()}

@@ -1,7 +1,10 @@
-from impact.report_stage import report
+from impact.report_stage import report_html
 
-report(
+report_html(
     template=snakemake.input.notebook,
+    lang=snakemake.params.lang,
+    documents=snakemake.params.documents,
+    record=snakemake.input.record,
     tables=list(snakemake.input.tables),
     pooled=snakemake.input.pooled,
     datapackage=snakemake.input.datapackage,
@@ -11,20 +14,16 @@ report(
     linkage_quality=list(snakemake.input.quality),
     ingest_reports=list(snakemake.input.ingest),
     checks=list(snakemake.input.checks),
-    exports=list(snakemake.input.exports),
     codebooks=list(snakemake.input.codebooks),
     instrument=snakemake.input.instrument,
-    config_files=list(snakemake.input.config),
-    simulation=next(iter(snakemake.input.simulation), None),
+    report_config=snakemake.input.report_config,
+    conclusions=snakemake.input.conclusions,
     programmes=snakemake.params.programmes,
     waves=snakemake.params.waves,
     campaign=snakemake.params.campaign,
     analysis=snakemake.params.analysis,
     options=snakemake.params.options,
-    run_config=snakemake.params.run_config,
     html=snakemake.output.html,
-    pdf=snakemake.output.pdf,
     notebook=snakemake.output.notebook,
-    provenance_path=snakemake.output.provenance,
     log_path=snakemake.log[0],
 )
