@@ -119,8 +119,15 @@ wildcard_constraints:
     document="|".join(REPORT_DOCUMENTS),
 
 
+# templates next to the rules, so that a deployed module (snakedeploy) finds them too
+REPORT_TEMPLATES = {
+    name: workflow.source_path(f"../notebooks/{name}.ipynb")
+    for name in ("impact_itip", "annexe_technique")
+}
+
+
 def report_template(wildcards):
-    return f"workflow/notebooks/{REPORT_DOCUMENTS[wildcards.document][0]}.ipynb"
+    return REPORT_TEMPLATES[REPORT_DOCUMENTS[wildcards.document][0]]
 
 
 def report_documents(ext):
