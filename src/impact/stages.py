@@ -142,10 +142,15 @@ def data_docs(*, context_dir: str, site_dir: str, log_path: str | None = None) -
 def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: list[str],
          codes: list[str], truth: str | None, pseudonymisation: dict, linkage: dict,
          min_item_share: float, panel: str, decisions: str,
-         quality: str, attrition: str, log_path: str | None = None) -> None:
-    """Stage ``link``: kept rows of every wave → respondent × wave panel, linkage report."""
+         quality: str, attrition: str, corrections: str | None = None,
+         log_path: str | None = None) -> None:
+    """Stage ``link``: kept rows of every wave → respondent × wave panel, linkage report.
+
+    ``corrections``: the programme's ``corrections.yaml``, whose ``links:`` section holds the
+    researcher's linkage decisions (logged by row id, never a code)."""
     import pandas as pd
 
+    from impact.checks.corrections import load_link_decisions
     from impact.indicators import contract
     from impact.linkage.panel import build_panel, truth_mapping
     from impact.survey.codebook import load_codebook
@@ -154,12 +159,18 @@ def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: li
     with stage_log(log_path, f"link {codebook_path}"):
         instrument = load_instrument(instrument_path)
         codebook = load_codebook(codebook_path, instrument)
+        manual = load_link_decisions(corrections, waves) if corrections else {}
         result = build_panel(
             {w: pd.read_parquet(p) for w, p in zip(waves, kept, strict=True)},
             {w: pd.read_parquet(p) for w, p in zip(waves, codes, strict=True)},
             codebook=codebook, instrument=instrument, key=_key(pseudonymisation),
             linkage=linkage, min_item_share=min_item_share,
-            truth=truth_mapping(truth) if truth else None)
+            truth=truth_mapping(truth) if truth else None, manual_links=manual,
+            manual_source=str(corrections))
+        for _, entry in result.manual.iterrows():
+            log.info("manual link decision %s: %s (automatic: %s)", entry["row_id"],
+                     f"linked to {entry['linked_row_id']}" if entry["applied"] == "link"
+                     else "no link", entry["before"])
         for warning in result.warnings:
             log.warning("%s", warning)
         if len(result.cut_links):
