@@ -17,9 +17,11 @@ include: "workflow/rules/validate.smk"
 include: "workflow/rules/link.smk"
 include: "workflow/rules/indicators.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/review.smk"
 
 
 rule all:
     input:
         final_outputs(),
+        review_outputs(),
     default_target: True

@@ -1,0 +1,59 @@
+rule review:
+    """The researcher's review workbook (restricted: row-level values) — quarantined rows,
+    duplicate pairs, near-miss link candidates, fieldwork — with a decision column that
+    `impact review apply` turns into corrections.yaml entries; and the published fieldwork
+    table (response rate per site and wave, secret statistique applied)."""
+    input:
+        interim=expand(
+            "restricted/interim/{programme}/{wave}.parquet", zip, **programme_waves()
+        ),
+        kept=expand(
+            "restricted/validation/{programme}/{wave}/kept.parquet",
+            zip,
+            **programme_waves(),
+        ),
+        quarantine=expand(
+            "restricted/validation/{programme}/{wave}/quarantine.csv",
+            zip,
+            **programme_waves(),
+        ),
+        excluded=expand(
+            "restricted/validation/{programme}/{wave}/excluded.csv",
+            zip,
+            **programme_waves(),
+        ),
+        codes=expand(
+            "restricted/codes/{programme}/{wave}.parquet", zip, **programme_waves()
+        ),
+        panels=expand("restricted/panel/{programme}.parquet", programme=PROGRAMMES),
+        linkage=expand("restricted/panel/{programme}_linkage.csv", programme=PROGRAMMES),
+        sites=[CODEBOOKS[p].sites_path for p in PROGRAMMES if CODEBOOKS[p].sites_path.is_file()],
+        corrections=[
+            SURVEYS / p / "corrections.yaml"
+            for p in PROGRAMMES
+            if (SURVEYS / p / "corrections.yaml").is_file()
+        ],
+    output:
+        workbook="restricted/review/review_workbook.xlsx",
+        fieldwork="results/validation/fieldwork.csv",
+    params:
+        programmes={p: waves(p) for p in PROGRAMMES},
+        surveys_dir=str(SURVEYS),
+        analysis=lookup(dpath="analysis", within=config),
+        linkage=lookup(dpath="linkage", within=config),
+    conda:
+        "../envs/impact.yaml"
+    log:
+        "logs/review/review.log",
+    benchmark:
+        "benchmarks/review/review.tsv"
+    script:
+        "../scripts/review.py"
+
+
+def review_outputs():
+    """The review workbook (restricted) and the published fieldwork table."""
+    return [
+        "restricted/review/review_workbook.xlsx",
+        "results/validation/fieldwork.csv",
+    ]
