@@ -59,7 +59,8 @@ def response_rates(kept: dict[str, pd.DataFrame], sites: SiteList | None,
         total = sum(expected) if expected and None not in expected else None
         rows.append({"site_code": TOTAL_CODE, "site": TOTAL_LABEL, "expected": total,
                      "respondents": int(len(frame)), "wave": wave})
-    table = pd.DataFrame(rows, columns=[c for c in DETAIL if c != "response_rate"])
+    table = pd.DataFrame(rows, columns=[c for c in DETAIL
+                                        if c not in ("programme", "response_rate")])
     table.insert(0, "programme", programme)
     table["expected"] = table["expected"].astype("Int64")
     table["respondents"] = table["respondents"].astype("int64")
