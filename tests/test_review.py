@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from corpus_support import CONFIG, _paths, scratch_surveys
 from openpyxl import load_workbook
 
-from corpus_support import CONFIG, _paths, scratch_surveys
 from impact.checks.corrections import load_corrections, load_link_decisions
 from impact.cli import main
 from impact.errors import DataError

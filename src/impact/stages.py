@@ -302,8 +302,7 @@ def review(*, programmes: dict[str, list[str]], surveys_dir: str, interim: list[
     import pandas as pd
 
     from impact.toolkit.fieldwork import published_fieldwork, response_rates
-    from impact.toolkit.review import Programme, existing_decisions, review_tables, \
-        write_workbook
+    from impact.toolkit.review import Programme, existing_decisions, review_tables, write_workbook
 
     with stage_log(log_path, "review"):
         surveys = Path(surveys_dir)

@@ -27,7 +27,11 @@ rule review:
         ),
         panels=expand("restricted/panel/{programme}.parquet", programme=PROGRAMMES),
         linkage=expand("restricted/panel/{programme}_linkage.csv", programme=PROGRAMMES),
-        sites=[CODEBOOKS[p].sites_path for p in PROGRAMMES if CODEBOOKS[p].sites_path.is_file()],
+        sites=[
+            CODEBOOKS[p].sites_path
+            for p in PROGRAMMES
+            if CODEBOOKS[p].sites_path.is_file()
+        ],
         corrections=[
             SURVEYS / p / "corrections.yaml"
             for p in PROGRAMMES
@@ -36,17 +40,17 @@ rule review:
     output:
         workbook="restricted/review/review_workbook.xlsx",
         fieldwork="results/validation/fieldwork.csv",
+    log:
+        "logs/review/review.log",
+    benchmark:
+        "benchmarks/review/review.tsv"
+    conda:
+        "../envs/impact.yaml"
     params:
         programmes={p: waves(p) for p in PROGRAMMES},
         surveys_dir=str(SURVEYS),
         analysis=lookup(dpath="analysis", within=config),
         linkage=lookup(dpath="linkage", within=config),
-    conda:
-        "../envs/impact.yaml"
-    log:
-        "logs/review/review.log",
-    benchmark:
-        "benchmarks/review/review.tsv"
     script:
         "../scripts/review.py"
 

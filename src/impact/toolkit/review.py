@@ -552,7 +552,7 @@ def existing_decisions(path: str | Path) -> dict:
 
 
 def _existing(path: Path) -> dict:
-    from impact.checks.corrections import load_link_decisions, load_corrections
+    from impact.checks.corrections import load_corrections, load_link_decisions
 
     if not path.is_file():
         return {}
