@@ -131,9 +131,9 @@ def quarantine_table(p: Programme) -> pd.DataFrame:
     shown = [c for c in dict.fromkeys(c for f in frames for c in _values(f))
              if c not in ("programme", "wave")]
     table = table[["programme", "wave", "source_line", "row_id", "checks", "reasons", *shown]]
-    pre = table["row_id"].map(lambda r: _prefill(p.corrections.get(r)))
-    table[DECISION] = pre.str[0]
-    table[CORRECTION] = pre.str[1]
+    pre = [_prefill(p.corrections.get(r)) for r in table["row_id"]]
+    table[DECISION] = [d for d, _ in pre]
+    table[CORRECTION] = [c for _, c in pre]
     return table
 
 
@@ -166,9 +166,9 @@ def duplicate_tables(p: Programme) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = pd.DataFrame(pairs, columns=["programme", "wave", "row_id", "source_line",
                                          "copy_of", "rule", "reason", "compared", "n_differ",
                                          "differences"])
-    pre = table["row_id"].map(lambda r: _prefill(p.corrections.get(r)))
-    table[DECISION] = pre.str[0] if len(table) else []
-    table[CORRECTION] = pre.str[1] if len(table) else []
+    pre = [_prefill(p.corrections.get(r)) for r in table["row_id"]]
+    table[DECISION] = [d for d, _ in pre]
+    table[CORRECTION] = [c for _, c in pre]
     return table, pd.DataFrame(fields, columns=["programme", "wave", "row_id", "copy_of",
                                                 "field", "value", "value_copy"])
 
@@ -185,8 +185,9 @@ def near_misses(p: Programme) -> pd.DataFrame:
     ``ambiguous``; an earlier row a target when the two persons have no wave in common (a link
     would not put two answers of one wave in one person). ``why`` says what the automatic
     linkage saw: ``distance`` (beyond ``linkage.max_distance``), ``site``, ``gender``, ``age``
-    (beyond ``linkage.max_age_gap``), ``ambiguous`` (several candidates), or ``cut`` (cut by
-    the chronology check or a manual decision). Pairs ``corrections.yaml`` links are listed
+    (beyond ``linkage.max_age_gap``), ``ambiguous`` (either row disputed by several others,
+    which takes it out of the tolerant pass), or ``cut`` (cut by the chronology check or a
+    manual decision). Pairs ``corrections.yaml`` links are listed
     too, decided."""
     from rapidfuzz.distance import OSA
     from rapidfuzz.process import cdist
@@ -216,7 +217,8 @@ def near_misses(p: Programme) -> pd.DataFrame:
             s, t = sources.iloc[i], targets.iloc[j]
             if waves_of[person[s["row_id"]]] & waves_of[person[t["row_id"]]]:
                 continue
-            out.append(_candidate(p, s, t, int(dist[i, j]), kept, decision.loc[s["row_id"]]))
+            out.append(_candidate(p, s, t, int(dist[i, j]), kept, decision.loc[s["row_id"]],
+                                  _decision_of(decision, t["row_id"])))
     links = p.corrections.get(LINKS) or {}
     for row_id, target in links.items():
         if target != NO_LINK and not any(c["row_id"] == row_id and c["candidate"] == target
@@ -228,9 +230,8 @@ def near_misses(p: Programme) -> pd.DataFrame:
                                "code": a.get(row_id, "")})
                 t = pd.Series({"row_id": target, "wave": target.split(":")[0],
                                "code": a.get(target, "")})
-                row = decision.loc[row_id] if row_id in decision.index else pd.Series(
-                    {"decision": "", "reason": ""})
-                out.append(_candidate(p, s, t, d, kept, row))
+                out.append(_candidate(p, s, t, d, kept, _decision_of(decision, row_id),
+                                      _decision_of(decision, target)))
     table = pd.DataFrame(out, columns=["programme", "wave", "row_id", "code", "site", "gender",
                                        "age", "candidate_wave", "candidate", "candidate_code",
                                        "candidate_site", "candidate_gender", "candidate_age",
@@ -247,15 +248,22 @@ def _link_prefill(links: dict, row_id: str, candidate: str) -> str:
     return "lier" if links[row_id] == candidate else "ne pas lier"
 
 
+def _decision_of(decisions: pd.DataFrame, row_id: str) -> pd.Series:
+    """A row's link decision (a baseline row linked to is not listed: empty decision)."""
+    if row_id in decisions.index:
+        return decisions.loc[row_id]
+    return pd.Series({"decision": "", "reason": ""})
+
+
 def _candidate(p: Programme, s: pd.Series, t: pd.Series, distance: int, kept: pd.DataFrame,
-               decision: pd.Series) -> dict:
+               decision: pd.Series, target: pd.Series) -> dict:
     def get(row_id: str, column: str) -> Any:
         return kept.at[row_id, column] if column in kept.columns else None
 
     why = []
     if str(decision.get("reason", "")) in ("answered_before_linked_row", "manual_no_link"):
         why.append("cut")
-    if decision.get("decision") == "ambiguous":
+    if "ambiguous" in (decision.get("decision"), target.get("decision")):
         why.append("ambiguous")
     if distance > p.max_distance:
         why.append("distance")
@@ -264,7 +272,8 @@ def _candidate(p: Programme, s: pd.Series, t: pd.Series, distance: int, kept: pd
     g1, g2 = _show(get(s["row_id"], "gender")), _show(get(t["row_id"], "gender"))
     if g1 and g2 and g1 != g2 and "X" not in (g1, g2):
         why.append("gender")
-    a1, a2 = pd.to_numeric(get(s["row_id"], "age")), pd.to_numeric(get(t["row_id"], "age"))
+    a1, a2 = (pd.to_numeric(pd.Series([get(r, "age")]), errors="coerce").iloc[0]
+              for r in (s["row_id"], t["row_id"]))
     if pd.notna(a1) and pd.notna(a2) and abs(a1 - a2) > p.max_age_gap:
         why.append("age")
     return {"programme": p.name, "wave": s["wave"], "row_id": s["row_id"], "code": s["code"],
@@ -334,8 +343,8 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path) -> None:
         last = max(len(table) + 1, 2)
         for k, column in enumerate(table.columns, start=1):
             letter = get_column_letter(k)
-            longest = max([len(headers[k - 1])] + [len(str(v)) for v in table[column]
-                                                   if v is not None and v == v][:2000])
+            longest = max([len(headers[k - 1])] + [len(str(v)) for v in table[column][:2000]
+                                                   if _cell(v) is not None])
             sheet.column_dimensions[letter].width = min(max(longest + 2, 8), 60)
             choices = ROW_CHOICES if name != LINK_SHEET else LINK_CHOICES
             if column == DECISION:
@@ -358,7 +367,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path) -> None:
 
 
 def _cell(value: Any) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+    if value is None or (not isinstance(value, (str, dict, list, tuple)) and pd.isna(value)):
         return None
     if isinstance(value, np.generic):
         value = value.item()
@@ -556,9 +565,8 @@ def _existing(path: Path) -> dict:
 
     if not path.is_file():
         return {}
+    load_corrections(path, "")  # the file's own mistakes stop here, located
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    for prefix in {str(k).partition(":")[0] for k in data if k != LINKS}:
-        load_corrections(path, prefix)  # the file's own mistakes, located
     links = load_link_decisions(path)
     out = {str(k): v for k, v in data.items() if k != LINKS}
     out[LINKS] = {k: (NO_LINK if v is None else v) for k, v in links.items()}
