@@ -18,6 +18,7 @@ import pytest
 import yaml
 from corpus_support import CONFIG, _paths, scratch_surveys
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from impact.checks.corrections import load_corrections, load_link_decisions
 from impact.cli import main
@@ -132,6 +133,8 @@ def round_trip(tmp_path_factory):
     root = tmp_path_factory.mktemp("review")
     surveys = scratch_surveys(root / "surveys", PROGRAMME)
     workbook = _run(root, surveys, ingest=True)
+    first = root / "first_workbook.xlsx"
+    first.write_bytes(workbook.read_bytes())
     before = _accounting(root)
     quarantine = _sheet(workbook, rv.QUARANTINE)
     dupes = _sheet(workbook, rv.DUPLICATES)
@@ -164,7 +167,7 @@ def round_trip(tmp_path_factory):
     again = _run(root, surveys, ingest=False)
     return {"root": root, "surveys": surveys, "before": before, "after": _accounting(root),
             "ids": ids, "status": status, "text": text, "workbook": again,
-            "first_workbook": workbook}
+            "first_workbook": first}
 
 
 def _wave(row_id: str) -> str:
@@ -257,7 +260,7 @@ def test_workbook_layout_and_formula_safety(round_trip, tmp_path):
     for name in (rv.QUARANTINE, rv.DUPLICATES, rv.LINK_SHEET):
         sheet = book[name]
         header = [c.value for c in sheet[1]]
-        letter = chr(ord("A") + header.index("décision"))
+        letter = get_column_letter(header.index("décision") + 1)
         lists = [v for v in sheet.data_validations.dataValidation
                  if f"{letter}2" in str(v.sqref)]
         assert lists and lists[0].type == "list", name

@@ -131,6 +131,10 @@ def quarantine_table(p: Programme) -> pd.DataFrame:
     shown = [c for c in dict.fromkeys(c for f in frames for c in _values(f))
              if c not in ("programme", "wave")]
     table = table[["programme", "wave", "source_line", "row_id", "checks", "reasons", *shown]]
+    typed = pd.concat([p.codes[w] for w in p.waves], ignore_index=True)
+    if "site_typed" in typed:  # what was typed for a site not in sites.yaml (add an alias)
+        table.insert(6, "site_typed", table["row_id"].map(typed.set_index("row_id")
+                                                          ["site_typed"]))
     pre = [_prefill(p.corrections.get(r)) for r in table["row_id"]]
     table[DECISION] = [d for d, _ in pre]
     table[CORRECTION] = [c for _, c in pre]
@@ -304,7 +308,7 @@ HEADERS = {
     "candidate_age": "âge candidat", "distance": "distance (éditions)",
     "link_decision": "décision automatique", "why": "non relié car",
     "site_code": "code du site", "expected": "attendus", "respondents": "répondants",
-    "response_rate": "taux de réponse",
+    "response_rate": "taux de réponse", "site_typed": "site saisi",
 }
 _README = [
     "Classeur de revue Impact ITIP — données individuelles : zone restreinte, ne pas diffuser.",
@@ -347,6 +351,9 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path) -> None:
                                                    if _cell(v) is not None])
             sheet.column_dimensions[letter].width = min(max(longest + 2, 8), 60)
             choices = ROW_CHOICES if name != LINK_SHEET else LINK_CHOICES
+            if column == "response_rate":
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=k, max_col=k):
+                    cell.number_format = "0.0%"
             if column == DECISION:
                 check = DataValidation(type="list", allow_blank=True,
                                        formula1='"' + ",".join(choices) + '"',
