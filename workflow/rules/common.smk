@@ -72,3 +72,11 @@ def final_outputs():
         "results/report/impact_itip.pdf",
         "results/provenance.json",
     ]
+
+
+def review_outputs():
+    """The review workbook (restricted) and the published fieldwork table."""
+    return [
+        "restricted/review/review_workbook.xlsx",
+        "results/validation/fieldwork.csv",
+    ]

@@ -25,6 +25,10 @@ rule review:
         codes=expand(
             "restricted/codes/{programme}/{wave}.parquet", zip, **programme_waves()
         ),
+        instrument=SURVEYS / "instrument.yaml",
+        codebooks=expand(
+            SURVEYS / "{programme}" / "codebook.yaml", programme=PROGRAMMES
+        ),
         panels=expand("restricted/panel/{programme}.parquet", programme=PROGRAMMES),
         linkage=expand("restricted/panel/{programme}_linkage.csv", programme=PROGRAMMES),
         sites=[
@@ -48,16 +52,8 @@ rule review:
         "../envs/impact.yaml"
     params:
         programmes={p: waves(p) for p in PROGRAMMES},
-        surveys_dir=str(SURVEYS),
+        surveys_dir=lambda wildcards, input: str(Path(input.instrument).parent),
         analysis=lookup(dpath="analysis", within=config),
         linkage=lookup(dpath="linkage", within=config),
     script:
         "../scripts/review.py"
-
-
-def review_outputs():
-    """The review workbook (restricted) and the published fieldwork table."""
-    return [
-        "restricted/review/review_workbook.xlsx",
-        "results/validation/fieldwork.csv",
-    ]
