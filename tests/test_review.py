@@ -441,3 +441,17 @@ def test_published_fieldwork_hides_small_counts_beyond_recovery():
     assert secondary >= 1
     high = min(threshold - 1, s - threshold * secondary)
     assert high - 1 >= threshold - 2  # the primary count is known no better than 1 … 9
+
+
+def test_large_campaigns_seek_near_misses_within_a_site(monkeypatch):
+    kept = pd.DataFrame({"row_id": ["pre:1", "pre:2", "pre:3", "post:1", "post:2"],
+                         "site": ["a", "b", "a", "a", "b"]}).set_index("row_id")
+    codes = pd.DataFrame({"row_id": ["post:1", "post:2", "pre:1", "pre:2", "pre:3"],
+                          "code": ["AB01CD", "XY05ZT", "AB01CE", "AB01CF", "ZZ99ZZ"],
+                          "rank": [1, 1, 0, 0, 0]})
+    sources, targets = codes.iloc[:2], codes
+    everything = rv._close_pairs(sources, targets, kept.reset_index().set_index("row_id"))
+    # post:1 (site a) is 1 edit from pre:1 (a) and pre:2 (b); post:2 is near nothing
+    assert everything == [(0, 2, 1), (0, 3, 1)]
+    monkeypatch.setattr(rv, "MAX_CELLS", 1)
+    assert rv._close_pairs(sources, targets, kept) == [(0, 2, 1)]

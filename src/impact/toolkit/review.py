@@ -59,6 +59,8 @@ LINK_CHOICES = {"lier": "link", "ne pas lier": "no_link"}
 NOT_VALUES = {*PROVENANCE, "code_hash", "checks", "reasons", "ingest_issues"}
 #: Near-miss candidates: codes at most this many edits apart.
 MAX_EDITS = 2
+#: Comparisons of codes (sources × targets) above which candidates are sought within a site.
+MAX_CELLS = 20_000_000
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -194,7 +196,6 @@ def near_misses(p: Programme) -> pd.DataFrame:
     manual decision). Pairs ``corrections.yaml`` links are listed
     too, decided."""
     from rapidfuzz.distance import OSA
-    from rapidfuzz.process import cdist
 
     codes = pd.concat([p.codes[w][["row_id", "code"]].assign(wave=w) for w in p.waves],
                       ignore_index=True)
@@ -210,19 +211,12 @@ def near_misses(p: Programme) -> pd.DataFrame:
     sources = codes[codes["row_id"].isin(open_) & (codes["rank"] > 0)]
     out = []
     targets = codes
-    if len(sources) and len(targets):
-        dist = cdist(sources["code"].astype(str).tolist(), targets["code"].astype(str).tolist(),
-                     scorer=OSA.distance, score_cutoff=MAX_EDITS, dtype=np.int32, workers=1)
-        ii, jj = np.nonzero(dist <= MAX_EDITS)
-        s_rank = sources["rank"].to_numpy()[ii]
-        t_rank = targets["rank"].to_numpy()[jj]
-        ok = t_rank < s_rank
-        for i, j in zip(ii[ok], jj[ok], strict=True):
-            s, t = sources.iloc[i], targets.iloc[j]
-            if waves_of[person[s["row_id"]]] & waves_of[person[t["row_id"]]]:
-                continue
-            out.append(_candidate(p, s, t, int(dist[i, j]), kept, decision.loc[s["row_id"]],
-                                  _decision_of(decision, t["row_id"])))
+    for i, j, d in _close_pairs(sources, targets, kept):
+        s, t = sources.iloc[i], targets.iloc[j]
+        if waves_of[person[s["row_id"]]] & waves_of[person[t["row_id"]]]:
+            continue
+        out.append(_candidate(p, s, t, d, kept, decision.loc[s["row_id"]],
+                              _decision_of(decision, t["row_id"])))
     links = p.corrections.get(LINKS) or {}
     for row_id, target in links.items():
         if target != NO_LINK and not any(c["row_id"] == row_id and c["candidate"] == target
@@ -244,6 +238,44 @@ def near_misses(p: Programme) -> pd.DataFrame:
     table[DECISION] = [_link_prefill(links, r, c) for r, c in
                        zip(table["row_id"], table["candidate"], strict=True)]
     return table.reset_index(drop=True)
+
+
+def _close_pairs(sources: pd.DataFrame, targets: pd.DataFrame, kept: pd.DataFrame
+                 ) -> list[tuple[int, int, int]]:
+    """(source position, target position, distance) of the pairs ≤ :data:`MAX_EDITS` apart,
+    target in an earlier wave. Every source is compared with every target while that is at
+    most :data:`MAX_CELLS` comparisons (the example campaign: all of them); beyond, only
+    within a site (a national campaign: the cost stays linear in the number of sites), in
+    chunks of sources so that memory stays bounded."""
+    from rapidfuzz.distance import OSA
+    from rapidfuzz.process import cdist
+
+    if not len(sources) or not len(targets):
+        return []
+    whole = len(sources) * len(targets) <= MAX_CELLS or "site" not in kept.columns
+    s_block = np.zeros(len(sources), dtype=object) if whole else \
+        kept["site"].reindex(sources["row_id"]).astype(str).to_numpy(dtype=object)
+    t_block = np.zeros(len(targets), dtype=object) if whole else \
+        kept["site"].reindex(targets["row_id"]).astype(str).to_numpy(dtype=object)
+    s_codes = sources["code"].astype(str).to_numpy(dtype=object)
+    t_codes = targets["code"].astype(str).to_numpy(dtype=object)
+    s_rank, t_rank = sources["rank"].to_numpy(), targets["rank"].to_numpy()
+    found = []
+    for block in pd.unique(s_block):
+        si = np.flatnonzero(s_block == block)
+        ti = np.flatnonzero(t_block == block)
+        if not len(ti):
+            continue
+        step = max(1, MAX_CELLS // len(ti))
+        for lo in range(0, len(si), step):
+            chunk = si[lo:lo + step]
+            dist = cdist(list(s_codes[chunk]), list(t_codes[ti]), scorer=OSA.distance,
+                         score_cutoff=MAX_EDITS, dtype=np.int32, workers=1)
+            ii, jj = np.nonzero(dist <= MAX_EDITS)
+            ok = t_rank[ti[jj]] < s_rank[chunk[ii]]
+            found += [(int(chunk[i]), int(ti[j]), int(dist[i, j]))
+                      for i, j in zip(ii[ok], jj[ok], strict=True)]
+    return sorted(found)
 
 
 def _link_prefill(links: dict, row_id: str, candidate: str) -> str:
