@@ -18,6 +18,7 @@ include: "workflow/rules/link.smk"
 include: "workflow/rules/indicators.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/export.smk"
+include: "workflow/rules/review.smk"
 
 
 rule all:
@@ -25,3 +26,4 @@ rule all:
     input:
         final_outputs(),
         export_outputs(),
+        review_outputs(),

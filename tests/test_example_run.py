@@ -992,3 +992,35 @@ def test_english_edition_has_the_same_exhibits(run, html):
     assert len(en.find_all("figure", class_="exhibit")) == len(
         soup.find_all("figure", class_="exhibit"))
     assert len(en.select(".key-messages ol > li")) == 6
+# ================================================================== review (branch review)
+
+
+def test_review_workbook_and_published_fieldwork(example_run):
+    """The review workbook is written to restricted/ with its decision sheets; the published
+    fieldwork table counts kept rows per declared site and wave, shows no count under the
+    threshold, and its totals equal the row accounting's kept rows."""
+    from openpyxl import load_workbook
+
+    from impact.toolkit import review as rv
+
+    book = load_workbook(example_run / "restricted/review/review_workbook.xlsx", read_only=True)
+    assert {rv.QUARANTINE, rv.DUPLICATES, rv.LINK_SHEET, rv.FIELDWORK} <= set(book.sheetnames)
+    quarantined = sum(len(pd.read_csv(p)) for p in
+                      (example_run / "restricted/validation").glob("*/*/quarantine.csv"))
+    assert book[rv.QUARANTINE].max_row - 1 == quarantined
+    assert not (example_run / "results/review").exists()
+    table = pd.read_csv(example_run / "results/validation/fieldwork.csv")
+    accounting = pd.read_csv(example_run / "results/validation/row_accounting.csv")
+    kept = accounting[(accounting["outcome"] == "kept") & accounting["reason"].isna()]
+    totals = table[table["site_code"] == "all"].merge(kept, on=["programme", "wave"])
+    assert len(totals) == len(kept) and (totals["respondents"] == totals["rows"]).all()
+    threshold = yaml.safe_load((example_run / "config/config.yaml").read_text(
+        encoding="utf-8"))["analysis"]["disclosure_threshold"]
+    shown = table[table["suppression"] == "shown"]
+    assert ((shown["respondents"] == 0) | (shown["respondents"] >= threshold)).all()
+    assert table.loc[table["suppression"] != "shown", "respondents"].isna().all()
+    for programme in table["programme"].unique():
+        sites = yaml.safe_load((example_run / "surveys" / programme / "sites.yaml").read_text(
+            encoding="utf-8"))["sites"]
+        mine = table[(table["programme"] == programme) & (table["site_code"] != "all")]
+        assert set(mine["site_code"]) == {s["code"] for s in sites}

@@ -85,6 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="folder holding instrument.yaml (default: the parent of the "
                             "exports' folder)")
     draft.set_defaults(handler=_draft)
+
+    review = commands.add_parser("review", help="the review workbook's decisions")
+    review_commands = review.add_subparsers(dest="review_command", required=True)
+    apply = review_commands.add_parser(
+        "apply", help="write the filled decisions of a review workbook into corrections.yaml")
+    apply.add_argument("workbook", type=Path,
+                       help="the filled workbook (restricted/review/review_workbook.xlsx)")
+    apply.add_argument("--surveys", type=Path, default=Path("surveys"),
+                       help="surveys directory holding <programme>/corrections.yaml "
+                            "(default: %(default)s)")
+    apply.set_defaults(handler=_review_apply)
     return parser
 
 
@@ -171,6 +182,19 @@ def _draft(args: argparse.Namespace) -> int:
         args.out.write_text(text, encoding="utf-8")
         print(f"draft codebook written to {args.out}: review every « À VÉRIFIER » / « À "
               f"DÉCIDER » comment, then run `impact check {programme}`.")
+
+
+def _review_apply(args: argparse.Namespace) -> int:
+    """``impact review apply WORKBOOK``: decisions → corrections.yaml (see docs/review.md)."""
+    from impact.toolkit.review import apply_workbook
+
+    added = apply_workbook(args.workbook, args.surveys)
+    for programme, n in sorted(added.items()):
+        print(f"{programme}: {n} décision(s) ajoutée(s) à "
+              f"{args.surveys / programme / 'corrections.yaml'}")
+    if not added:
+        print("aucune décision remplie dans le classeur")
+    print("relancez la chaîne pour appliquer les décisions")
     return 0
 
 

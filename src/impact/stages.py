@@ -206,10 +206,15 @@ def validation_summary(*, accounting: list[str], checks: list[str], quarantine: 
 def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: list[str],
          codes: list[str], truth: str | None, pseudonymisation: dict, linkage: dict,
          min_item_share: float, panel: str, decisions: str,
-         quality: str, attrition: str, log_path: str | None = None) -> None:
-    """Stage ``link``: kept rows of every wave → respondent × wave panel, linkage report."""
+         quality: str, attrition: str, corrections: str | None = None,
+         log_path: str | None = None) -> None:
+    """Stage ``link``: kept rows of every wave → respondent × wave panel, linkage report.
+
+    ``corrections``: the programme's ``corrections.yaml``, whose ``links:`` section holds the
+    researcher's linkage decisions (logged by row id, never a code)."""
     import pandas as pd
 
+    from impact.checks.corrections import load_link_decisions
     from impact.indicators import contract
     from impact.linkage.panel import build_panel, truth_mapping
     from impact.survey.codebook import load_codebook
@@ -218,12 +223,18 @@ def link(*, instrument_path: str, codebook_path: str, waves: list[str], kept: li
     with stage_log(log_path, f"link {codebook_path}"):
         instrument = load_instrument(instrument_path)
         codebook = load_codebook(codebook_path, instrument)
+        manual = load_link_decisions(corrections, waves) if corrections else {}
         result = build_panel(
             {w: pd.read_parquet(p) for w, p in zip(waves, kept, strict=True)},
             {w: pd.read_parquet(p) for w, p in zip(waves, codes, strict=True)},
             codebook=codebook, instrument=instrument, key=_key(pseudonymisation),
             linkage=linkage, min_item_share=min_item_share,
-            truth=truth_mapping(truth) if truth else None)
+            truth=truth_mapping(truth) if truth else None, manual_links=manual,
+            manual_source=str(corrections))
+        for _, entry in result.manual.iterrows():
+            log.info("manual link decision %s: %s (automatic: %s)", entry["row_id"],
+                     f"linked to {entry['linked_row_id']}" if entry["applied"] == "link"
+                     else "no link", entry["before"])
         for warning in result.warnings:
             log.warning("%s", warning)
         if len(result.cut_links):
@@ -428,3 +439,59 @@ def data_dictionary(*, panels: list[str], instrument_path: str, codebook_paths: 
         for book, path in zip(books, schemas, strict=True):
             dictionary.write_schema(dictionary.table_schema(frames, book.programme), path)
         log.info("%d variables described", len(frames["variables"]))
+
+
+def review(*, programmes: dict[str, list[str]], surveys_dir: str, interim: list[str],
+           kept: list[str], quarantine: list[str], excluded: list[str], codes: list[str],
+           panels: list[str], linkage_decisions: list[str], analysis: dict, linkage: dict,
+           workbook: str, fieldwork: str, log_path: str | None = None) -> None:
+    """Stage ``review``: the researcher's review workbook (restricted) and the published
+    fieldwork table (``results/validation/fieldwork.csv``, secret statistique applied).
+
+    ``programmes``: programme → waves; the per-wave lists follow that order (programme by
+    programme, wave by wave), ``panels`` and ``linkage_decisions`` one per programme. The log
+    names counts only."""
+    import pandas as pd
+
+    from impact.toolkit.fieldwork import published_fieldwork, response_rates
+    from impact.toolkit.review import Programme, existing_decisions, review_tables, write_workbook
+
+    with stage_log(log_path, "review"):
+        surveys = Path(surveys_dir)
+        files = iter(zip(interim, kept, quarantine, excluded, codes, strict=True))
+        entries, rates = [], []
+        for (name, waves), panel, decisions in zip(programmes.items(), panels,
+                                                   linkage_decisions, strict=True):
+            per_wave = {w: next(files) for w in waves}
+            entry = Programme(
+                name=name, waves=list(waves),
+                interim={w: pd.read_parquet(f[0]) for w, f in per_wave.items()},
+                kept={w: pd.read_parquet(f[1]) for w, f in per_wave.items()},
+                quarantine={w: pd.read_csv(f[2], dtype={"row_id": str}, keep_default_na=False,
+                                           na_values=[""]) for w, f in per_wave.items()},
+                excluded={w: pd.read_csv(f[3], dtype=str) for w, f in per_wave.items()},
+                codes={w: pd.read_parquet(f[4]) for w, f in per_wave.items()},
+                panel=pd.read_parquet(panel, columns=["row_id", "wave", "respondent_id"]),
+                linkage=pd.read_csv(decisions, dtype=str),
+                corrections=existing_decisions(surveys / name / "corrections.yaml"),
+                max_distance=int(linkage["max_distance"]),
+                max_age_gap=int(linkage["max_age_gap"]))
+            entries.append(entry)
+            rates.append(response_rates(entry.kept, _sites(surveys, name), name))
+        detail = pd.concat(rates, ignore_index=True)
+        tables = review_tables(entries, detail)
+        write_workbook(tables, workbook)
+        write_safe_csv(published_fieldwork(detail, analysis), fieldwork)
+        for sheet, table in tables.items():
+            log.info("review workbook, sheet %s: %d rows", sheet, len(table))
+
+
+def _sites(surveys: Path, programme: str):
+    """The programme's declared sites (None when it declares none)."""
+    from impact.survey.codebook import load_codebook
+    from impact.survey.instrument import load_instrument
+    from impact.survey.sites import load_sites
+
+    book = load_codebook(surveys / programme / "codebook.yaml",
+                         load_instrument(surveys / "instrument.yaml"))
+    return load_sites(book.sites_path) if book.sites_path.is_file() else None

@@ -132,3 +132,11 @@ def report_template(wildcards):
 
 def report_documents(ext):
     return expand("results/report/{document}.{ext}", document=REPORT_DOCUMENTS, ext=ext)
+
+
+def review_outputs():
+    """The review workbook (restricted) and the published fieldwork table."""
+    return [
+        "restricted/review/review_workbook.xlsx",
+        "results/validation/fieldwork.csv",
+    ]

@@ -14,6 +14,7 @@ rule link:
         codebook=codebook_file,
         instrument=SURVEYS / "instrument.yaml",
         truth=truth_file,
+        corrections=corrections_file,
     output:
         panel="restricted/panel/{programme}.parquet",
         decisions="restricted/panel/{programme}_linkage.csv",
@@ -30,5 +31,8 @@ rule link:
         pseudonymisation=lookup(dpath="pseudonymisation", within=config),
         linkage=lookup(dpath="linkage", within=config),
         min_item_share=lookup(dpath="analysis/min_item_share", within=config),
+        corrections=lambda wildcards: str(
+            SURVEYS / wildcards.programme / "corrections.yaml"
+        ),
     script:
         "../scripts/link.py"

@@ -14,5 +14,6 @@ link(
     decisions=snakemake.output.decisions,
     quality=snakemake.output.quality,
     attrition=snakemake.output.attrition,
+    corrections=snakemake.params.corrections,
     log_path=snakemake.log[0],
 )

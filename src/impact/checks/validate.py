@@ -14,13 +14,16 @@ documented exclusion rules (severity ``exclude``, counted, never analysed)
     no consent (or consent missing), test submission, exact duplicate (the first copy is kept),
     resubmission (``validation.resubmission: keep_last``: of two or more complete answers of
     one respondent in a wave — same code, site, gender and age — the last one sent is kept; with
-    ``quarantine_both`` they all go to quarantine through ``duplicate_code``).
+    ``quarantine_both`` they all go to quarantine through ``duplicate_code``), and the
+    researcher's decision (``<wave>:<line>: exclude`` in ``corrections.yaml``).
 
 Each row ends in exactly one outcome — excluded (first exclusion rule in the order above),
 quarantined (every failed check named), or kept — so that for every export
 ``rows read = kept + quarantined + excluded``. A researcher's corrections file
-(``surveys/<programme>/corrections.yaml``: ``row id: keep`` or ``row id: {column: value}``) is
-applied before the checks and logged.
+(``surveys/<programme>/corrections.yaml``: ``row id: keep``, ``row id: exclude`` or
+``row id: {column: value}``) is applied before the checks and logged; ``keep`` waives the
+row-level checks and the two duplicate rules (an answer the researcher knows is not a copy),
+never consent or a test submission.
 """
 
 from __future__ import annotations
@@ -39,13 +42,16 @@ from impact.survey.codebook import Codebook
 from impact.survey.instrument import Instrument
 
 EXCLUSIONS = ("no_consent", "consent_missing", "test_submission", "exact_duplicate",
-              "resubmission")
+              "resubmission", "decision")
+#: Exclusion rules a ``keep`` decision waives (the researcher knows the rows are not copies).
+WAIVABLE = ("exact_duplicate", "resubmission")
 EXCLUSION_LABELS = {
     "no_consent": "pas de consentement",
     "consent_missing": "consentement non renseigné",
     "test_submission": "réponse de test",
     "exact_duplicate": "doublon exact",
     "resubmission": "nouvel envoi du même répondant",
+    "decision": "exclue par décision (corrections.yaml)",
 }
 #: Columns that identify one respondent within a wave (``duplicate_code``, resubmissions).
 RESPONDENT_KEY = ["code_hash", "site", "gender", "age"]
@@ -119,6 +125,8 @@ def prepare(frame: pd.DataFrame, codebook: Codebook, wave: str, instrument: Inst
     out["_repeat_of"] = _first_copy(out, answers)
     out["_excluded"] = ((consent != 1).fillna(True) | out["is_test"].astype(bool)
                         | out["_repeat_of"].notna()).astype(bool)
+    if "_decision_exclude" in out:
+        out["_excluded"] = out["_excluded"] | out["_decision_exclude"]
     if items:
         answered = out[items].notna().sum(axis=1)
         out["_answered_share"] = answered / len(items)
@@ -210,6 +218,9 @@ def build_suite(frame: pd.DataFrame, codebook: Codebook, wave: str, instrument: 
     if "_resubmission_of" in frame:
         add("expect_column_values_to_be_null", {"column": "_resubmission_of"}, "resubmission",
             "row", "exclude")
+    if "_decision_exclude" in frame:
+        add("expect_column_values_to_be_in_set",
+            {"column": "_decision_exclude", "value_set": [False]}, "decision", "row", "exclude")
     suite += _code_checks(frame, codebook, wave, instrument, sev, not_excluded)
     suite += _quality_checks(frame, codebook, wave, instrument, settings, not_excluded)
     return suite
@@ -328,6 +339,8 @@ def outcomes(frame: pd.DataFrame, suite: list[ExpectationSpec], result: SuiteOut
     failed["reason"] = _reasons(frame, failed, instrument, settings)
     out = pd.DataFrame({"row_id": frame["row_id"].to_numpy()})
     exclusions = failed[failed["severity"] == "exclude"]
+    exclusions = exclusions[~(exclusions["row_id"].isin(keep)
+                              & exclusions["check"].isin(WAIVABLE))]
     rank = exclusions["check"].map({c: i for i, c in enumerate(EXCLUSIONS)})
     first = exclusions.assign(rank=rank).sort_values("rank").drop_duplicates("row_id")
     out["exclusion"] = out["row_id"].map(first.set_index("row_id")["check"])
@@ -336,7 +349,8 @@ def outcomes(frame: pd.DataFrame, suite: list[ExpectationSpec], result: SuiteOut
     grouped = quarantine.groupby("row_id", sort=False)
     out["checks"] = out["row_id"].map(grouped["check"].agg(" ".join)).fillna("")
     out["reasons"] = out["row_id"].map(grouped["reason"].agg("; ".join)).fillna("")
-    waived = out["row_id"].isin(keep) & (out["checks"] != "")
+    waived = out["row_id"].isin(keep) & ((out["checks"] != "") | out["row_id"].isin(
+        failed.loc[failed["check"].isin(WAIVABLE), "row_id"]))
     out["outcome"] = np.select(
         [out["exclusion"].notna(), (out["checks"] != "") & ~waived],
         ["excluded", "quarantined"], "kept")
@@ -497,6 +511,9 @@ def validate_export(interim: pd.DataFrame, codebook: Codebook, wave: str,
 
     corrections = load_corrections(corrections_path, wave, list(codebook.waves))
     corrected, keep, log = apply_corrections(interim, corrections, corrections_path)
+    excluded_ids = [row_id for row_id, value in corrections.items() if value == "exclude"]
+    if excluded_ids:
+        corrected["_decision_exclude"] = corrected["row_id"].isin(excluded_ids)
     frame = prepare(corrected, codebook, wave, instrument, settings)
     suite = with_mostly(build_suite(frame, codebook, wave, instrument, settings),
                         settings.required_mostly)
@@ -511,9 +528,13 @@ def validate_export(interim: pd.DataFrame, codebook: Codebook, wave: str,
     quarantine = merged.loc[merged["outcome"] == "quarantined",
                             ["row_id", "source_file", "source_line", "checks", "reasons"]
                             + [c for c in public if c not in PROVENANCE]]
+    copy_of = merged["_repeat_of"]
+    if "_resubmission_of" in merged:
+        copy_of = copy_of.fillna(merged["_resubmission_of"])
+    merged["duplicate_of"] = copy_of.where(merged["exclusion"].isin(WAIVABLE))
     excluded = merged.loc[merged["outcome"] == "excluded",
                           ["row_id", "source_file", "source_line", "exclusion",
-                           "exclusion_reason"]]
+                           "exclusion_reason", "duplicate_of"]]
     accounting = account(merged, source, codebook.programme, wave)
     return Validated(kept.reset_index(drop=True), quarantine.reset_index(drop=True),
                      excluded.reset_index(drop=True), result.results, accounting, log,

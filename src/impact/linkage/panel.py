@@ -22,6 +22,7 @@ import pandas as pd
 from impact.ingest.pseudonym import PseudonymKey, keyed_hash
 from impact.linkage.attrition import attrition_rows
 from impact.linkage.chronology import enforce_chronology
+from impact.linkage.manual import apply_link_decisions
 from impact.linkage.matching import link_waves, linkage_quality
 from impact.linkage.site_rates import renamed_site_warnings, site_match_rates
 from impact.survey.codebook import Codebook
@@ -44,18 +45,27 @@ class Panel:
     cut_links: pd.DataFrame = field(default_factory=pd.DataFrame)  # not chronological
     site_rates: pd.DataFrame = field(default_factory=pd.DataFrame)  # match rate per site
     warnings: list[str] = field(default_factory=list)  # French, for the stage's log
+    manual: pd.DataFrame = field(default_factory=pd.DataFrame)  # researcher's link decisions
 
 
 def build_panel(kept: dict[str, pd.DataFrame], codes: dict[str, pd.DataFrame], *,
                 codebook: Codebook, instrument: Instrument, key: PseudonymKey,
                 linkage: dict, min_item_share: float,
-                truth: pd.Series | None = None) -> Panel:
-    """Link the kept rows of every wave (in ``kept``'s order, baseline first) into a panel."""
+                truth: pd.Series | None = None,
+                manual_links: dict[str, str | None] | None = None,
+                manual_source: str = "corrections.yaml") -> Panel:
+    """Link the kept rows of every wave (in ``kept``'s order, baseline first) into a panel.
+
+    ``manual_links``: the researcher's decisions (later row id → earlier row id, or ``None``
+    for no link; :mod:`impact.linkage.manual`), applied over the automatic linkage."""
     waves = list(kept)
     rows = pd.concat([_link_rows(kept[w], codes[w]) for w in waves], ignore_index=True)
     result = link_waves(rows, wave_order=waves, block_on=list(linkage["block_on"]),
                         max_age_gap=linkage["max_age_gap"],
                         max_distance=linkage["max_distance"])
+    result, manual = apply_link_decisions(result, manual_links or {},
+                                          rows.set_index("row_id")["code"],
+                                          source=manual_source)
     answers = pd.concat([kept[w] for w in waves], ignore_index=True)
     result, cut = enforce_chronology(result, _submitted(answers), sources=_sources(kept))
     site_rates = site_match_rates(result.decisions, answers, waves[0])
@@ -81,7 +91,7 @@ def build_panel(kept: dict[str, pd.DataFrame], codes: dict[str, pd.DataFrame], *
         wave_audiences={w: list(codebook.waves[w].audience) for w in waves})
     warnings = renamed_site_warnings(site_rates)
     return Panel(panel.join(weights, on="respondent_id"), decisions, quality, records,
-                 cut, site_rates, warnings)
+                 cut, site_rates, warnings, manual)
 
 
 def _submitted(answers: pd.DataFrame) -> pd.Series:
