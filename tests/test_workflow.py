@@ -28,6 +28,7 @@ def test_fourth_programme_runs_without_code_change(tmp_path):
     config = yaml.safe_load(config_path.read_text())
     config["programmes"] = {"atelier": {"waves": ["pre", "post", "followup"],
                                         "row_count": {"min": 1, "max": 100}}}
+    config["report"]["languages"] = ["fr"]  # the English edition runs on the example
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     done = snakemake(workdir)
     assert done.returncode == 0, done.stderr[-5000:]

@@ -254,7 +254,10 @@ def report_pdf(*, html: str, pdf: str, template: str, lang: str, options: Mappin
         pages, outline = html_to_pdf(page, Path(pdf))
         log.info("PDF rendered in %.1f s (%d pages)", time.perf_counter() - t0, pages)
         if template == "impact_itip" and lang == "fr":
-            missing = [c for c in CHAPTERS if c not in outline]
+            from impact.report.typography import typeset
+
+            # the outline is read from the typeset document (curly apostrophes, no-break spaces)
+            missing = [c for c in CHAPTERS if typeset(c, lang) not in outline]
             if missing:
                 raise RuntimeError(f"the report lacks chapters {missing}; outline: {outline}")
         log.info("PDF metadata: %s", pdf_metadata(Path(pdf)))

@@ -46,10 +46,10 @@ from impact.report.figure_style import (
     wrap,
 )
 from impact.report.formatting import (
-    ES_LABELS,
     MISSING,
     NNBSP,
     SECRET,
+    es_label,
     fmt_ci,
     fmt_int,
     fmt_number,
@@ -108,7 +108,7 @@ def forest_plot(
 
     es_types = (
         sorted(set(df["es_type"].dropna().astype(str))) if "es_type" in df.columns else [])
-    es_name = ", ".join(ES_LABELS.get(t, t) for t in es_types) if es_types else None
+    es_name = ", ".join(es_label(t) for t in es_types) if es_types else None
 
     fig = new_figure(width, 0.95 + 0.24 * (0.5 - min(ys)))
     with mpl.rc_context(STYLE):

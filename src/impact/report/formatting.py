@@ -319,9 +319,9 @@ def magnitude_words(magnitude: str) -> str:
 # Display names of effect-size types (plain text, no markup; French: translate with
 # :func:`es_label`).
 ES_LABELS = {
-    "d_z": "d_z",
-    "g_av": "g_av",
-    "d_av": "d_av",
+    "d_z": N_("d de Cohen sur les paires"),
+    "g_av": N_("g de Hedges"),
+    "d_av": N_("d de Cohen"),
     "rank_biserial": N_("r (rang bisérial)"),
     "odds_ratio": N_("rapport de cotes"),
     "cramer_v": N_("V de Cramér"),

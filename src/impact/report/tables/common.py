@@ -68,6 +68,7 @@ REASONS = {
     "row_count": N_("nombre de lignes hors limites"),
     "campaign_window": N_("dates hors de la campagne"),
     "kept_by_decision": N_("conservée sur décision documentée"),
+    "decision": N_("écartée sur décision documentée"),
 }
 SEVERITIES = {"stop": N_("arrêt"), "quarantine": N_("quarantaine"), "exclude": N_("exclusion"),
               "warn": N_("signalement")}
