@@ -126,10 +126,13 @@ def test_small_cell_campaign_passes_the_audit(tmp_path):
     done = snakemake(repo, "results/validation/disclosure_audit.csv")
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
     found = pd.read_csv(repo / "results/validation/disclosure_audit.csv")
-    published = audit.read_published(sorted((repo / "results/indicators").glob("*.csv")))
+    published = pd.concat([
+        audit.read_published(sorted((repo / "results/indicators").glob("*.csv"))),
+        audit.read_fieldwork(repo / "results/validation/fieldwork.csv")], ignore_index=True)
     assert (published["suppression"] == "primary").sum() > 100  # small cells indeed
     assert (published["suppression"] == "secondary").sum() > 0
     assert len(found) > 100 and found["protected"].all()
+    assert (found["measure"] == "fieldwork").any()  # the site response counts are attacked too
     # the attack again, from the published files only: the same verdict
     again = audit.findings_frame(published, audit.attack(published, threshold=10,
                                                          protection=8))
@@ -181,3 +184,23 @@ def test_a_published_contradiction_stops_the_wave_relation():
     found = audit.findings_frame(table, audit.attack(table, threshold=10, protection=8))
     b = found[(found["quantity"] == "n") & (found["subgroup_value"] == "b")].iloc[0]
     assert (b["low"], b["high"]) == pytest.approx((10, 29))
+
+
+def test_fieldwork_counts_join_the_attack_as_site_cells(tmp_path):
+    """The published fieldwork table (respondents per site and wave) is read as count cells
+    of the same sites: a lone hidden site count is recovered from the wave total."""
+    path = tmp_path / "fieldwork.csv"
+    pd.DataFrame({"programme": "p", "wave": "pre",
+                  "site_code": ["all", "a", "b", "c"], "site": ["Ensemble", "A", "B", "C"],
+                  "expected": [60, 20, 20, 20], "respondents": [45, 20, 18, np.nan],
+                  "response_rate": [0.75, 1.0, 0.9, np.nan],
+                  "suppression": ["shown", "shown", "shown", "primary"]}).to_csv(path,
+                                                                               index=False)
+    cells = audit.read_fieldwork(path)
+    assert cells.loc[cells["subgroup"] == "site", "subgroup_value"].tolist() == ["A", "B", "C"]
+    learn = cells.iloc[:3].assign(programme="q", n=[50.0, 20.0, 30.0], suppression="shown",
+                                  suppressed=False)  # a full instance: sites add up
+    table = pd.concat([cells, learn], ignore_index=True)
+    found = audit.findings_frame(table, audit.attack(table, threshold=10, protection=8))
+    c = found[(found["quantity"] == "n") & (found["subgroup_value"] == "C")].iloc[0]
+    assert (c["low"], c["high"]) == pytest.approx((7, 7)) and not c["protected"]

@@ -179,7 +179,8 @@ def test_fmt_effect(es, es_type, expected):
 
 
 def test_fmt_effect_symbol_and_magnitude():
-    assert fmt_effect(0.42, "d_z", symbol=True) == f"d_z{NBSP}={NBSP}0,42 (effet faible)"
+    assert fmt_effect(0.42, "d_z", symbol=True) == \
+        f"d de Cohen sur les paires{NBSP}={NBSP}0,42 (effet faible)"
     assert effect_magnitude(0.6, "g_av") == "moyen"
     assert effect_magnitude(0.6, "alpha") is None
     assert effect_magnitude(float("nan"), "g_av") is None

@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from corpus_support import CONFIG, _paths, scratch_surveys
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -27,6 +26,7 @@ from impact.linkage.manual import apply_link_decisions
 from impact.linkage.matching import link_waves
 from impact.toolkit import review as rv
 from impact.toolkit.fieldwork import published_fieldwork, response_rates
+from tests.corpus_support import CONFIG, _paths, scratch_surveys
 
 PROGRAMME = "semaines_apprenantes"
 WAVES = CONFIG["programmes"][PROGRAMME]["waves"]

@@ -182,6 +182,7 @@ def _draft(args: argparse.Namespace) -> int:
         args.out.write_text(text, encoding="utf-8")
         print(f"draft codebook written to {args.out}: review every « À VÉRIFIER » / « À "
               f"DÉCIDER » comment, then run `impact check {programme}`.")
+    return 0
 
 
 def _review_apply(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, redirect_stderr
 from pathlib import Path
@@ -61,7 +62,8 @@ def stage_log(path: str | Path | None, name: str) -> Iterator[logging.Logger]:
     start = time.perf_counter()
     log.info("stage %s started", name)
     try:
-        with redirect:
+        with redirect, warnings.catch_warnings():
+            warnings.simplefilter("default")  # whatever filters the process set before
             yield log
     except ImpactError as exc:
         log.error("%s", exc)
@@ -319,7 +321,7 @@ def publish(*, partials: list[str], attrition: list[str], quality: list[str],
 
 
 def disclosure_audit(*, tables: list[str], analysis: dict, findings: str, summary: str,
-                     log_path: str | None = None) -> None:
+                     fieldwork: str | None = None, log_path: str | None = None) -> None:
     """Stage ``disclosure_audit``: attack the published tables; stop if a cell is recovered.
 
     Reads only the published CSVs (:mod:`impact.report.disclosure_audit`); writes every
@@ -332,6 +334,10 @@ def disclosure_audit(*, tables: list[str], analysis: dict, findings: str, summar
         extra = analysis.get("disclosure") or {}
         threshold = int(analysis["disclosure_threshold"])
         table = audit.read_published(tables)
+        if fieldwork:  # the response counts per site are published too (review stage)
+            import pandas as pd
+
+            table = pd.concat([table, audit.read_fieldwork(fieldwork)], ignore_index=True)
         found = audit.findings_frame(table, audit.attack(
             table, threshold=threshold,
             protection=float(extra.get("protection_interval", max(threshold - 2, 1))),

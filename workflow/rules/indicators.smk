@@ -52,6 +52,7 @@ rule disclosure_audit:
     input:
         tables=expand("results/indicators/{programme}.csv", programme=PROGRAMMES),
         pooled="results/indicators/pooled.csv",
+        fieldwork="results/validation/fieldwork.csv",
     output:
         findings="results/validation/disclosure_audit.csv",
         summary="results/validation/disclosure_summary.csv",

@@ -5,5 +5,6 @@ disclosure_audit(
     analysis=snakemake.params.analysis,
     findings=snakemake.output.findings,
     summary=snakemake.output.summary,
+    fieldwork=snakemake.input.fieldwork,
     log_path=snakemake.log[0],
 )

@@ -57,6 +57,21 @@ def read_published(paths: Iterable[str | Path]) -> pd.DataFrame:
     return table
 
 
+def read_fieldwork(path: str | Path) -> pd.DataFrame:
+    """The published fieldwork table (respondents per site and wave, ``site_code = all`` the
+    wave's total) as count cells of the indicator tables' shape: the same sites, so the
+    attacker links them to the indicator tables' site cells and sums them to the total."""
+    fw = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"site": str})
+    total = fw["site_code"].astype(str).eq("all")
+    return pd.DataFrame({
+        "programme": fw["programme"].astype(str), "measure": "fieldwork",
+        "indicator": "respondents", "subgroup": np.where(total, "all", "site"),
+        "subgroup_value": fw["site"].where(~total), "wave_from": fw["wave"].astype(str),
+        "wave_to": np.nan, "n": pd.to_numeric(fw["respondents"], errors="coerce"),
+        "estimate": np.nan, "unit": "count", "suppression": fw["suppression"].astype(str),
+        "suppressed": fw["suppression"].astype(str).ne("shown")})
+
+
 class _Unknowns:
     """Union-find over row quantities: ``("n", row)`` and ``("t", row)``."""
 

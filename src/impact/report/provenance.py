@@ -100,6 +100,9 @@ def strip_notebook_times(path: str | Path) -> None:
         meta.pop("execution", None)
         for key in NOTEBOOK_TIMES:
             meta.get("papermill", {}).pop(key, None)
+        for key in ("input_path", "output_path"):  # where this run's copies lived
+            if meta.get("papermill", {}).get(key):
+                meta["papermill"][key] = Path(meta["papermill"][key]).name
     for cell in nb.cells:
         if "injected-parameters" in cell.metadata.get("tags", []) and "id" in cell:
             cell["id"] = "injected-parameters"
