@@ -204,3 +204,18 @@ def test_fieldwork_counts_join_the_attack_as_site_cells(tmp_path):
     found = audit.findings_frame(table, audit.attack(table, threshold=10, protection=8))
     c = found[(found["quantity"] == "n") & (found["subgroup_value"] == "C")].iloc[0]
     assert (c["low"], c["high"]) == pytest.approx((7, 7)) and not c["protected"]
+
+
+def test_single_wave_tables_read_from_csv_are_attacked_too(tmp_path):
+    """A blank wave_to (a single-wave row) read back from CSV is a key like any other: the
+    lone hidden site of a follow-up rate is recovered by differencing (it once was not)."""
+    rows = pd.concat([_published([("", 113, 2.9, "shown"), ("a", 60, 3.1, "shown"),
+                                  ("b", 50, 2.8, "shown"), ("c", np.nan, np.nan, "primary")]),
+                      pd.DataFrame(_full_instance("interest"))], ignore_index=True)
+    rows["wave_to"] = ""
+    rows[[*audit.KEY, "n", "estimate", "unit", "suppressed", "suppression"]].to_csv(
+        tmp_path / "p.csv", index=False)
+    table = audit.read_published([tmp_path / "p.csv"])
+    found = audit.findings_frame(table, audit.attack(table, threshold=10, protection=8))
+    n = found[found["quantity"] == "n"].iloc[0]
+    assert (n["low"], n["high"]) == pytest.approx((3, 3)) and not n["protected"]

@@ -53,6 +53,7 @@ def read_published(paths: Iterable[str | Path]) -> pd.DataFrame:
                           dtype={c: str for c in KEY + ["suppression", "unit"]})
               for p in paths]
     table = pd.concat(frames, ignore_index=True).drop_duplicates(KEY).reset_index(drop=True)
+    table[KEY] = table[KEY].fillna("")  # a blank key is a value (single wave, `all` cell)
     table["suppressed"] = table["suppressed"].astype(str).str.lower().eq("true")
     return table
 
@@ -66,8 +67,8 @@ def read_fieldwork(path: str | Path) -> pd.DataFrame:
     return pd.DataFrame({
         "programme": fw["programme"].astype(str), "measure": "fieldwork",
         "indicator": "respondents", "subgroup": np.where(total, "all", "site"),
-        "subgroup_value": fw["site"].where(~total), "wave_from": fw["wave"].astype(str),
-        "wave_to": np.nan, "n": pd.to_numeric(fw["respondents"], errors="coerce"),
+        "subgroup_value": fw["site"].where(~total, ""), "wave_from": fw["wave"].astype(str),
+        "wave_to": "", "n": pd.to_numeric(fw["respondents"], errors="coerce"),
         "estimate": np.nan, "unit": "count", "suppression": fw["suppression"].astype(str),
         "suppressed": fw["suppression"].astype(str).ne("shown")})
 
