@@ -808,6 +808,19 @@ def test_report_tables_in_english(run, indicators):
     assert raw["space_before_percent"] == 0 and raw["space_before_punctuation"] == 0
     # quotes (« VRAI » in a programme's name, "industry's") are typeset_html's job
     assert set(count_violations(typeset(" ".join(cells), "en"), "en").values()) == {0}
+@pytest.mark.parametrize("stem", ["impact_itip", "impact_itip_annexe_technique"])
+def test_pdf_text_has_no_typography_violation(run, stem):
+    """The French PDFs as a reader gets them (text extracted with pypdf, which keeps the
+    no-break spaces): no violation of any kind — running titles and data cells included."""
+    from impact.report.render import pdf_text
+    from impact.report.typography import count_violations
+
+    text = pdf_text(run / f"results/report/{stem}.pdf")
+    assert len(text) > 20_000
+    left = {kind: n for kind, n in count_violations(text, "fr").items() if n}
+    assert not left, left
+
+
 # ------------------------------------------------------------------ report-annex
 # The layout of the rendered PDFs (impact.report.pdf_layout) and the technical annex.
 

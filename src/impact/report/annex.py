@@ -27,7 +27,7 @@ import pandas as pd
 from impact.report import figures, notes
 from impact.report import tables as rd
 from impact.report.formatting import MISSING, SECRET, fmt_int, fmt_number, fmt_pct
-from impact.report.i18n import translator
+from impact.report.i18n import N_, translator
 
 __all__ = [
     "Annex",
@@ -152,6 +152,17 @@ def inventory_exhibit(a: Annex) -> notes.Exhibit:
         source=a.source(_("rapports de lecture des exports")))
 
 
+#: A separator in words: a lone « ; » in a cell is data, but reads as misplaced punctuation.
+DELIMITER_NAMES = {";": N_("point-virgule"), ",": N_("virgule"), "\t": N_("tabulation"),
+                   "|": N_("barre verticale")}
+
+
+def _delimiter_name(delimiter: str | None, _) -> str:
+    if not delimiter:
+        return MISSING
+    return _(DELIMITER_NAMES[delimiter]) if delimiter in DELIMITER_NAMES else delimiter
+
+
 def codebook_exhibit(a: Annex) -> notes.Exhibit:
     """How each export is read, from its programme's codebook."""
     _ = a._
@@ -164,7 +175,7 @@ def codebook_exhibit(a: Annex) -> notes.Exhibit:
                     "Programme": a.programme(p), "Vague": a.wave(wave),
                     "Fichier": spec.get("file", ""), "Outil": spec.get("tool", ""),
                     "Encodage": spec.get("encoding", MISSING),
-                    "Séparateur": spec.get("delimiter", MISSING),
+                    "Séparateur": _delimiter_name(spec.get("delimiter"), _),
                     "Colonnes lues": fmt_int(len(spec.get("columns", {}) or {})),
                     "Identifiants": fmt_int(len(spec.get("identifiers", []) or []))})
     cb = pd.DataFrame(rows)

@@ -157,7 +157,7 @@ def notebook_to_html(
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
-    from impact.report.typography import typeset_html
+    from impact.report.typography import typeset, typeset_html
 
     nb = nbformat.read(str(executed_ipynb), as_version=4)
     _drop_invisible(nb, keep_stderr)
@@ -189,7 +189,9 @@ def notebook_to_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{esc(title)}</title>\n{meta}"
         f"<style>\n{css_text}\n</style>\n"
-        f"<style>@page {{ @top-center {{ content: {_css_string(title)}; }} }}</style>\n"
+        # a CSS string is not a text node: typeset it here (the running title of every page)
+        f"<style>@page {{ @top-center {{ content: {_css_string(typeset(title, lang))}; }} }}"
+        "</style>\n"
         f"<style>\n{CONTENTS_CSS}</style>\n"
         '</head>\n<body class="impact-report">\n<main>\n'
         f"{body}\n</main>\n</body>\n</html>\n"
