@@ -168,7 +168,7 @@ def report_html(
 
     with stage_log(log_path, "report_html"):
         programmes = list(programmes)
-        title = options.get("title") or "Impact ITIP"
+        title = options.get(f"title_{lang}") or options.get("title") or "Impact ITIP"
         links = {f"{tpl}_{lg}": f"{stem}.html" for stem, (tpl, lg) in documents.items()}
         parameters = {
             "lang": lang,

@@ -43,7 +43,7 @@ from impact.report.formatting import (
     fmt_pct,
     is_missing,
 )
-from impact.report.i18n import translator
+from impact.report.i18n import N_, translator
 from impact.report.tables.common import Labels, ci_nb, one_row, select, wwc_attrition_class
 from impact.report.tables.headline import PRIMARY
 
@@ -88,7 +88,7 @@ def _missing(*values: object) -> bool:
 
 
 #: Feminine forms of the benchmarks' words (« une évolution moyenne », « une hausse forte »).
-FEMININE = {"moyen": "moyenne", "fort": "forte"}
+FEMININE = {"moyen": N_("moyenne"), "fort": N_("forte")}
 
 
 def size_words(effect: float, lang: str = "fr", feminine: bool = False) -> str:
@@ -101,7 +101,8 @@ def size_words(effect: float, lang: str = "fr", feminine: bool = False) -> str:
 
 def _numbers(f: Finding, lang: str) -> str:
     _ = translator(lang)
-    text = (f"{_('taille d’effet')} {fmt_number(f.effect)} "
+    name = _("taille d’effet")  # outside the f-string, where Babel's extractor sees it
+    text = (f"{name} {fmt_number(f.effect)} "
             f"{ci_nb(f.ci_low, f.ci_high)}")
     if f.n is not None and not is_missing(f.n):
         text += f", n{NBSP}={NBSP}{fmt_int(f.n)}"
