@@ -168,6 +168,7 @@ class Document:
         authors = ", ".join(self.config.get("authors", [])) or self.author
         pattern = self.config.get("citation_en" if self.lang == "en" else "citation", "")
         cite = cite_line(pattern, self.title, self.when) if pattern else ""
+        cite_label = _("Pour citer ce document")  # not inside an f-string: Babel must see it
         return (f'{footer}<div class="cover">\n'
                 f'<p class="cover-kicker">{esc(kicker)}</p>\n'
                 f'<h1 class="cover-title">{esc(self.title)}</h1>\n'
@@ -178,7 +179,7 @@ class Document:
                 f'<p class="organisation">{esc(self.config.get("organisation", self.author))}'
                 '</p>\n'
                 f'<p>{esc(format_date(self.when, format="long", locale=locale))}</p>\n'
-                + (f'<p class="cite"><strong>{esc(_("Pour citer ce document"))}</strong> : '
+                + (f'<p class="cite"><strong>{esc(cite_label)}</strong> : '
                    f'{esc(cite)}</p>\n' if cite else "")
                 + "</div>\n</div>\n")
 

@@ -136,9 +136,8 @@ def forest_plot(
         ax.xaxis.set_major_formatter(FrenchFormatter())
         ax.grid(axis="x", color="#DDDDDD", lw=0.6)
         ax.set_axisbelow(True)
-        ax.set_xlabel(
-            f"Taille d'effet{f' ({es_name})' if es_name else ''} et intervalle de confiance "
-            "à 95 %")
+        ax.set_xlabel(_("Taille d'effet{name} et intervalle de confiance à 95 %").format(
+            name=f" ({es_name})" if es_name else ""))
 
         # value column (its own axes, so the layout engine keeps it inside the figure)
         vax.set_axis_off()
