@@ -58,6 +58,7 @@ def stage_log(path: str | Path | None, name: str) -> Iterator[logging.Logger]:
         redirect = _stderr_into(Path(path))
     logging.basicConfig(level=logging.INFO, handlers=handlers, force=True,
                         format="%(asctime)s %(levelname)s %(message)s")
+    logging.captureWarnings(False)  # re-install: a test harness may have swapped showwarning
     logging.captureWarnings(True)
     start = time.perf_counter()
     log.info("stage %s started", name)
