@@ -56,6 +56,10 @@ MEANS = frozenset({"mean", "mean_pomp", "pair_mean", "mean_change", "mean_change
 DISTRIBUTIONS = ("response",)
 
 SHOWN, PRIMARY, SECONDARY = "shown", "primary", "secondary"
+#: Counts published elsewhere whatever this stage decides — the respondents of a wave are the
+#: kept rows of its export in the row accounting (and the fieldwork table): hiding them as a
+#: complement would protect nothing, so they are never chosen.
+PUBLIC = (("sample", "respondents", "all"),)
 EPS = 1e-6
 
 
@@ -392,6 +396,18 @@ def protect(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.S
     count_of = {t: n for t, n in n_of.items() if qs.kind[t] == "count"}
     hidden = np.zeros(len(qs.value), dtype=bool)
     level = [SHOWN] * len(qs.value)
+    public = np.zeros(len(qs.value), dtype=bool)
+    for key in PUBLIC:
+        rows = (table[["measure", "indicator", "subgroup"]] == key).all(axis=1).to_numpy()
+        public[nvar[rows & (nvar >= 0)]] = True
+    spread = True  # what equals a public count is public too (a sole group = the total)
+    while spread:
+        spread = False
+        for terms, sense in relations:
+            if sense == "=" and len(terms) == 2 and sorted(terms.values()) == [-1.0, 1.0]:
+                a, b = terms
+                if public[a] != public[b]:
+                    public[a] = public[b] = spread = True
     tvars_of_n: dict[int, set[int]] = defaultdict(set)
     for n, t in zip(nvar, tvar, strict=True):
         if n >= 0 and t >= 0:
@@ -435,10 +451,11 @@ def protect(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.S
             alone = [u for u in terms if hidden[u]]
             if sense not in ("=", NEAR) or len(alone) != 1:
                 continue
-            candidates = {u for u in terms if not hidden[u] and qs.kind[u] == qs.kind[alone[0]]}
-            candidates = candidates or {u for u in terms if not hidden[u]}
-            hide(min(candidates, key=lambda u: (u in totals, people(u), u)), SECONDARY)
-            changed = True
+            free = [u for u in terms if not hidden[u] and not public[u]]
+            candidates = {u for u in free if qs.kind[u] == qs.kind[alone[0]]} or set(free)
+            if candidates:  # else the LP below says what the public counts give away
+                hide(min(candidates, key=lambda u: (u in totals, people(u), u)), SECONDARY)
+                changed = True
     # Hiding one more quantity only relaxes the attacker's programme (a constant becomes a
     # variable whose bounds hold its true value): intervals only widen, so a quantity found
     # protected stays protected and is not solved again.
@@ -464,9 +481,10 @@ def protect(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.S
             if touched.intersection(by_var[v]):
                 continue  # a relation of v changed this round: look again next round
             candidates = {u for r in by_var[v] for u in relations[r][0]
-                          if not hidden[u] and qs.kind[u] == qs.kind[v]}
+                          if not hidden[u] and not public[u] and qs.kind[u] == qs.kind[v]}
             if not candidates:
-                candidates = {u for r in by_var[v] for u in relations[r][0] if not hidden[u]}
+                candidates = {u for r in by_var[v] for u in relations[r][0]
+                              if not hidden[u] and not public[u]}
             if candidates:
                 chosen = min(candidates, key=lambda u: (u in totals, people(u), u))
                 hide(chosen, SECONDARY)
