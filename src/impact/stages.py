@@ -343,10 +343,12 @@ def disclosure_audit(*, tables: list[str], analysis: dict, findings: str, summar
             table, threshold=threshold,
             protection=float(extra.get("protection_interval", max(threshold - 2, 1))),
             min_numerator=int(extra.get("min_numerator", 3))))
-        Path(findings).parent.mkdir(parents=True, exist_ok=True)
-        found.to_csv(findings, index=False, float_format="%.10g", lineterminator="\n")
-        audit.summary(table, found).to_csv(summary, index=False, float_format="%.10g",
-                                           lineterminator="\n")
+        # an unbounded side is a blank cell: « -inf » would open as a formula in Excel
+        bounded = found.replace({c: {float("inf"): None, float("-inf"): None}
+                                 for c in ("low", "high", "width")})
+        write_safe_csv(bounded, findings, float_format="%.10g", lineterminator="\n")
+        write_safe_csv(audit.summary(table, found), summary, float_format="%.10g",
+                       lineterminator="\n")
         failed = found[~found["protected"]]
         log.info("%d suppressed quantities attacked, %d recovered beyond the protection "
                  "interval", len(found), len(failed))
