@@ -34,9 +34,7 @@ sheet and the row.
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +47,7 @@ import yaml
 from impact.checks.corrections import LINKS, NO_LINK, PROVENANCE
 from impact.errors import DataError
 from impact.safety import formula_safe
+from impact.toolkit.exports import save_workbook
 
 QUARANTINE, DUPLICATES, LINK_SHEET, FIELDWORK, README = (
     "Quarantaine", "Doublons", "Liens possibles", "Terrain", "Mode d'emploi")
@@ -61,7 +60,6 @@ NOT_VALUES = {*PROVENANCE, "code_hash", "checks", "reasons", "ingest_issues"}
 MAX_EDITS = 2
 #: Comparisons of codes (sources × targets) above which candidates are sought within a site.
 MAX_CELLS = 20_000_000
-FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 @dataclass
@@ -395,14 +393,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path) -> None:
                 check.add(f"{letter}2:{letter}{last + 500}")
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{last}"
-    fixed = datetime(*FIXED_TIME)
-    book.properties.created = fixed
-    book.properties.modified = fixed
-    book.properties.creator = "impact"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_bytes(_fixed_zip(buffer.getvalue()))
+    save_workbook(book, path)  # reproducible bytes, as the exports' workbooks
 
 
 def _cell(value: Any) -> Any:
@@ -415,25 +406,6 @@ def _cell(value: Any) -> Any:
     if isinstance(value, (bool, int, float, datetime)):
         return value
     return formula_safe(str(value))
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """The same workbook with fixed timestamps (openpyxl stamps the save time into
-    ``docProps/core.xml`` and every zip entry): the same content gives the same bytes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    stamp = datetime(*FIXED_TIME).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                                 rb"\g<1>" + stamp + rb"\g<2>", content)
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            target.writestr(entry, content)
-    return out.getvalue()
 
 
 def review_tables(programmes: list[Programme], fieldwork: pd.DataFrame
