@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported on use: the report's stages need formula_safe only
+    import pandas as pd
 
 #: First characters that make a spreadsheet cell a formula (OWASP), and their full-width forms.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -34,6 +35,8 @@ def formula_safe(value: Any) -> Any:
 
 def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells are :func:`formula_safe` (numeric columns as is)."""
+    import pandas as pd
+
     out = frame.copy()
     for column in out.columns:
         values = out[column]

@@ -64,9 +64,10 @@ TEXT = [c for c, (t, _) in COLUMNS.items() if t == "string"]
 KEY = ["programme", "measure", "indicator", "subgroup", "subgroup_value", "wave_from", "wave_to"]
 
 
-def tidy(records: Iterable[dict]) -> pd.DataFrame:
-    """Records (dicts with any subset of the columns) → the table, typed and ordered."""
-    frame = pd.DataFrame(list(records))
+def tidy(records: Iterable[dict] | pd.DataFrame) -> pd.DataFrame:
+    """Records (dicts with any subset of the columns), or a frame of them → the table, typed
+    and ordered."""
+    frame = records.copy() if isinstance(records, pd.DataFrame) else pd.DataFrame(list(records))
     for column, (kind, _) in COLUMNS.items():
         if column not in frame:
             frame[column] = False if kind == "boolean" else (np.nan if column in NUMERIC else "")
@@ -113,7 +114,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
 def read_csv(path: str | Path) -> pd.DataFrame:
     frame = pd.read_csv(path, keep_default_na=False, na_values=[""],
                         dtype={c: str for c in TEXT})
-    return tidy(frame.to_dict("records"))
+    return tidy(frame)
 
 
 def datapackage(resources: dict[str, str], *, title: str, description: str,

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from impact.report import figures, notes
+from impact.report import drawings, notes
 from impact.report import tables as rd
 from impact.report.formatting import MISSING, SECRET, fmt_int, fmt_number, fmt_pct
 from impact.report.i18n import N_, translator
@@ -53,7 +53,7 @@ CATERPILLAR_MAX_SITES = 15
 
 
 @dataclass
-class Annex:
+class Annex(drawings.DrawsFigures):
     """What the annex reads, loaded once from the notebook's parameters."""
 
     lang: str
@@ -356,7 +356,7 @@ def likert_exhibits(a: Annex, programme: str) -> list[notes.Exhibit]:
                     wf=a.wave(wf), post=fmt_pct(post.iloc[0], 0), wt=a.wave(wt))
         title = _("Réponses aux items de l'échelle « {scale} », {wf} et {wt} — {programme}")
         out.append(notes.figure(
-            *figures.likert_diverging(lf, response_labels=resp,
+            *a.draw("likert_diverging", lf, response_labels=resp,
                                       wave_labels={wf: a.wave(wf).capitalize(),
                                                    wt: a.wave(wt).capitalize()},
                                       waves=[wf, wt]),
@@ -397,7 +397,7 @@ def site_effects_exhibits(a: Annex, programme: str) -> list[notes.Exhibit]:
     source = a.source(a.tables_of([programme]))
     if n_sites >= CATERPILLAR_MAX_SITES:
         return [notes.figure(
-            *figures.funnel_plot(ff), fmt="svg",
+            *a.draw("funnel_plot", ff), fmt="svg",
             title=_("Évolution par établissement ou session, graphique en entonnoir — "
                     "{programme}").format(programme=name),
             label=f"annex-sites-{programme}",
@@ -414,7 +414,7 @@ def site_effects_exhibits(a: Annex, programme: str) -> list[notes.Exhibit]:
     for measure, cells in ff.groupby("measure", sort=False):
         label = _lc(a.labels.measure(str(measure)))
         out.append(notes.figure(
-            *figures.caterpillar_plot(cells), fmt="svg",
+            *a.draw("caterpillar_plot", cells), fmt="svg",
             title=_("Évolution de l'échelle « {scale} » par établissement ou session — "
                     "{programme}").format(scale=label, programme=name),
             label=f"annex-sites-{programme}-{measure}",

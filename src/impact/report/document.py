@@ -19,11 +19,11 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from impact.report import notes
+from impact.report import drawings, notes
 from impact.report import tables as rd
 from impact.report.i18n import translator, use_language
+from impact.survey.yamlio import read_yaml
 
 __all__ = ["Document", "cite_line", "cited_works", "open_document", "source_line"]
 
@@ -74,7 +74,7 @@ def cite_line(template: str, title: str, when: date) -> str:
 
 
 @dataclass
-class Document:
+class Document(drawings.DrawsFigures):
     """Everything a template's helpers read: parameters, labels, published tables, config."""
 
     params: dict
@@ -246,7 +246,7 @@ def open_document(**params) -> Document:
     prov_path = Path(params.get("provenance", ""))
     prov = json.loads(prov_path.read_text(encoding="utf-8")) if prov_path.is_file() else {}
     cfg_path = params.get("report_config") or ""
-    config = (yaml.safe_load(Path(cfg_path).read_text(encoding="utf-8")) or {}
+    config = (read_yaml(cfg_path) or {}
               if cfg_path and Path(cfg_path).is_file() else {})
     for variable, codes in (config.get("value_labels") or {}).items():
         labels.codes.setdefault(variable, {}).update(codes)

@@ -308,13 +308,19 @@ def table(
 
 
 def _image_html(fig: object, alt: str, fmt: str) -> str:
-    """``<img>`` with a data URI from a matplotlib Figure, PNG bytes or SVG text.
+    """``<img>`` with a data URI from a matplotlib Figure, a :class:`~.drawings.Drawing`, PNG
+    bytes or SVG text.
 
-    A Figure keeps its physical width (inches) whatever the format, so that a 200-dpi PNG is
-    not shown at twice its intended size.
+    A Figure or a Drawing keeps its physical width (inches) whatever the format, so that a
+    200-dpi PNG is not shown at twice its intended size.
     """
+    from impact.report.drawings import Drawing
+
     width = ""
-    if isinstance(fig, bytes):
+    if isinstance(fig, Drawing):
+        width = f' style="width: {fig.width:.2f}in"'
+        mime, data = "image/svg+xml", fig.svg.encode("utf-8")
+    elif isinstance(fig, bytes):
         mime, data = ("image/png", fig) if fig[:8] == b"\x89PNG\r\n\x1a\n" else (
             "image/svg+xml", fig)
     elif isinstance(fig, str):
@@ -352,7 +358,8 @@ def figure(
     """A numbered figure exhibit.
 
     ``fig``: a matplotlib Figure (embedded as SVG, vector in the HTML and the PDF; a 200-dpi
-    PNG with ``fmt="png"``), PNG bytes or SVG text. ``alt`` (required, non-empty): the
+    PNG with ``fmt="png"``), a :class:`~.drawings.Drawing` (cached SVG), PNG bytes or SVG
+    text. ``alt`` (required, non-empty): the
     text alternative read by screen readers and shown when images are off; the functions of
     :mod:`impact.report.figures` return ``(fig, alt)`` so ``figure(*forest_plot(df), title=…)``
     works.
@@ -361,7 +368,7 @@ def figure(
     """
     alt = _require_text("alt", alt)
     if secret is None:
-        secret = bool(getattr(fig, "impact_secret", False))
+        secret = bool(getattr(fig, "impact_secret", False) or getattr(fig, "secret", False))
     return Exhibit(
         kind="figure",
         number=registry.number("figure", label),

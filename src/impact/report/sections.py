@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from impact.report import figures, notes, synthesis
+from impact.report import notes, synthesis
 from impact.report import tables as rd
 from impact.report.document import Document
 from impact.report.formatting import (
@@ -189,7 +189,7 @@ def flow(doc: Document, p: str) -> notes.Exhibit | None:
                         "l'analyse appariée.").format(n=fmt_int(tot["analysed"]),
                                                       a=doc.w(wv[0]), b=doc.w(wv[1]))
     return notes.figure(
-        *figures.sample_flow(f, programme_labels={p: doc.P(p)}, stage_labels=stage_labels),
+        *doc.draw("sample_flow", f, programme_labels={p: doc.P(p)}, stage_labels=stage_labels),
         title=_("Flux de l'échantillon — {p}").format(p=doc.P(p)), label=f"flow-{p}",
         lecture=lect,
         champ=_("Toutes les réponses reçues pour {p} ({waves}).").format(
@@ -290,7 +290,7 @@ def forest(doc: Document) -> notes.Exhibit:
         if best is not None else _("Chaque point est une taille d'effet, le trait son "
                                    "intervalle de confiance."))
     return notes.figure(
-        *figures.forest_plot(ff), label="forest",
+        *doc.draw("forest_plot", ff), label="forest",
         title=_("Évolution de chaque échelle : taille d'effet (g de Hedges) et intervalle de "
                 "confiance à 95 %"),
         lecture=lect,
@@ -496,7 +496,7 @@ def insertion(doc: Document) -> list[notes.Exhibit] | str:
         m = km["measure"].iloc[0]
         last = km[~km["suppressed"]].groupby("programme").tail(1)
         out.append(notes.figure(
-            *figures.survival_curve(km, group="programme",
+            *doc.draw("survival_curve", km, group="programme",
                                     ylabel=_("Part : {m}").format(
                                         m=_lc(doc.labels.measure(m)))),
             label="km",

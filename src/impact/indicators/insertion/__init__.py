@@ -115,9 +115,10 @@ Kaplan, E. L. & Meier, P. (1958), JASA 53:457–481; Kalbfleisch, J. D. & Prenti
 
 from __future__ import annotations
 
+import importlib
+
 import pandas as pd
 
-from impact.indicators.insertion.cohort import followup_cohort, followup_waves, outcome_table
 from impact.indicators.insertion.definitions import (
     DEFINITIONS,
     INDICATORS,
@@ -127,9 +128,23 @@ from impact.indicators.insertion.definitions import (
     definitions_markdown,
     write_definitions,
 )
-from impact.indicators.insertion.models import average_marginal_effects, fit_logit, model_rows
-from impact.indicators.insertion.rates import rate_rows, situation_rows
-from impact.indicators.insertion.survival import kaplan_meier_employment, km_rows
+
+# The estimation modules import scipy and statsmodels (~2 s): loaded on first use, so that
+# reading the definitions (the report does, on every render) stays cheap (PEP 562).
+_LAZY = {
+    "followup_cohort": "cohort", "followup_waves": "cohort", "outcome_table": "cohort",
+    "average_marginal_effects": "models", "fit_logit": "models", "model_rows": "models",
+    "rate_rows": "rates", "situation_rows": "rates",
+    "kaplan_meier_employment": "survival", "km_rows": "survival",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module = importlib.import_module(f"{__name__}.{_LAZY[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFINITIONS",
@@ -155,6 +170,11 @@ def insertion_indicators(panel: pd.DataFrame, *, programme: str, waves: list[str
 
     Returns ``[]`` when the programme has no follow-up wave with situations among ``waves``.
     """
+    from impact.indicators.insertion.cohort import followup_cohort, followup_waves
+    from impact.indicators.insertion.models import model_rows
+    from impact.indicators.insertion.rates import rate_rows, situation_rows
+    from impact.indicators.insertion.survival import km_rows
+
     if panel.empty or "wave" not in panel or "respondent_id" not in panel:
         return []
     baseline, post, followup = followup_waves(panel, list(waves))

@@ -223,7 +223,7 @@ def funnel_frame(table: pd.DataFrame, programme: str, variable: str, wave_from: 
     The SD is read back from the published interval (level 1 − ``alpha``, the analysis'
     setting), s = (ci_high − ci_low) / (2 t_{1−α/2, n−1}) · √n; the report recomputes no
     statistic (the module docstring)."""
-    from scipy import stats
+    from scipy.special import stdtrit  # the t quantile, without scipy.stats' 1 s import
 
     base = select(table, programme=programme, wave_from=wave_from, wave_to=wave_to,
                   indicator="mean_change", unit="points")
@@ -237,7 +237,7 @@ def funnel_frame(table: pd.DataFrame, programme: str, variable: str, wave_from: 
                                      "overall", "sd_overall"])
     n = overall["n"].astype(float)
     half_width = (overall["ci_high"] - overall["ci_low"]) / 2
-    sd = half_width / stats.t.ppf(1 - alpha / 2, n - 1) * np.sqrt(n)
+    sd = half_width / stdtrit(n - 1, 1 - alpha / 2) * np.sqrt(n)
     ref = pd.DataFrame({"measure": overall["measure"], "overall": overall["estimate"],
                         "sd_overall": sd})
     frame = cells[["measure", "subgroup_value", "n", "estimate", "ci_low",
