@@ -839,10 +839,9 @@ def test_pdf_pages_are_filled_and_tables_split_cleanly(example_run, pdf):
     from impact.report import pdf_layout
 
     path = example_run / pdf
-    fills = pdf_layout.page_fills(path)
+    fills, segments = pdf_layout.analyse(path)
     assert len(fills) >= 3 and len(pdf_layout.part_starts(path)) >= 2
     assert [(p.page, p.fill) for p in fills if p.fill < 1 / 3 and not p.last_of_part] == []
-    segments = pdf_layout.table_segments(path)
     assert segments, "no exhibit table found in the PDF"
     assert [why for _, why in pdf_layout.bad_splits(pdf_layout.table_splits(segments))] == []
 

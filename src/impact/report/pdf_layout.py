@@ -24,6 +24,7 @@ from pathlib import Path
 
 __all__ = [
     "MM",
+    "analyse",
     "PageFill",
     "Segment",
     "Split",
@@ -98,19 +99,29 @@ def _content_bottom(page, top: float, bottom: float) -> float | None:
 def page_fills(pdf_path: str | Path, *, top_margin: float = TOP_MARGIN,
                bottom_margin: float = BOTTOM_MARGIN) -> list[PageFill]:
     """The fill of every page, and whether it is the last page of a part."""
+    return analyse(pdf_path, top_margin=top_margin, bottom_margin=bottom_margin)[0]
+
+
+def analyse(pdf_path: str | Path, *, top_margin: float = TOP_MARGIN,
+            bottom_margin: float = BOTTOM_MARGIN, max_row_gap: float = 250.0,
+            min_width: float = 100.0) -> tuple[list[PageFill], list[Segment]]:
+    """:func:`page_fills` and :func:`table_segments` in one reading of the PDF (parsing the
+    pages, vector figures included, is nearly all the time)."""
     import pdfplumber
 
     starts = part_starts(pdf_path)
-    out = []
+    fills, segments = [], []
     with pdfplumber.open(str(pdf_path)) as pdf:
         n = len(pdf.pages)
         for i, page in enumerate(pdf.pages, start=1):
             top, bottom = _block(page, top_margin, bottom_margin)
             low = _content_bottom(page, top, bottom)
             fill = 0.0 if low is None else max(0.0, (low - top) / (bottom - top))
-            out.append(PageFill(page=i, fill=round(min(fill, 1.0), 3),
-                                last_of_part=(i == n or (i + 1) in starts)))
-    return out
+            fills.append(PageFill(page=i, fill=round(min(fill, 1.0), 3),
+                                  last_of_part=(i == n or (i + 1) in starts)))
+            segments += _page_segments(page, i, max_row_gap, min_width)
+            page.close()  # drop the parsed objects: the annex has 34 pages of figures
+    return fills, segments
 
 
 def underfilled_pages(pdf_path: str | Path, minimum: float = 1 / 3,
@@ -158,30 +169,30 @@ def table_segments(pdf_path: str | Path, *, max_row_gap: float = 250.0,
     wrapped cells) with text between them (a table row; the report's figures draw their
     text as paths, so their lines never make a table), a run ending at the thick rule under
     a table's last row."""
-    import pdfplumber
+    return analyse(pdf_path, max_row_gap=max_row_gap, min_width=min_width)[1]
 
+
+def _page_segments(page, number: int, max_row_gap: float, min_width: float) -> list[Segment]:
+    runs: list[list[tuple[float, float, float, float]]] = []
+    chars = page.chars
+    for rule in _rules(page, min_width):
+        last = runs[-1][-1] if runs else None
+        if (last is not None and not _ended(runs[-1])
+                and abs(rule[1] - last[1]) <= 2 and abs(rule[2] - last[2]) <= 2
+                and rule[0] - last[0] <= max_row_gap
+                and _text_between(chars, last[0], rule[0], rule[1], rule[2])):
+            runs[-1].append(rule)
+        else:
+            runs.append([rule])
     out = []
-    with pdfplumber.open(str(pdf_path)) as pdf:
-        for i, page in enumerate(pdf.pages, start=1):
-            runs: list[list[tuple[float, float, float, float]]] = []
-            chars = page.chars
-            for rule in _rules(page, min_width):
-                last = runs[-1][-1] if runs else None
-                if (last is not None and not _ended(runs[-1])
-                        and abs(rule[1] - last[1]) <= 2 and abs(rule[2] - last[2]) <= 2
-                        and rule[0] - last[0] <= max_row_gap
-                        and _text_between(chars, last[0], rule[0], rule[1], rule[2])):
-                    runs[-1].append(rule)
-                else:
-                    runs.append([rule])
-            for run in runs:
-                if len(run) < 2:
-                    continue
-                thick = [r[3] >= THICK for r in run]
-                header = thick[0] and thick[1]
-                body = len(run) - (2 if header else 0)
-                out.append(Segment(page=i, top=run[0][0], bottom=run[-1][0], header=header,
-                                   body_rows=body, complete_end=thick[-1] and body > 0))
+    for run in runs:
+        if len(run) < 2:
+            continue
+        thick = [r[3] >= THICK for r in run]
+        header = thick[0] and thick[1]
+        body = len(run) - (2 if header else 0)
+        out.append(Segment(page=number, top=run[0][0], bottom=run[-1][0], header=header,
+                           body_rows=body, complete_end=thick[-1] and body > 0))
     return out
 
 
