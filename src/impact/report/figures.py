@@ -35,6 +35,7 @@ from impact.report.figure_style import (
     STYLE,
     TEXT_GREY,
     FrenchFormatter,
+    blend,
     freeze_layout,
     label_rows,
     new_figure,
@@ -191,12 +192,6 @@ def forest_plot(
 # --------------------------------------------------------------------------- Likert bars
 
 
-def _blend(hex_colour: str, t: float) -> str:
-    """Mix a colour with white (t = 0: the colour, 1: white)."""
-    rgb = np.array(mpl.colors.to_rgb(hex_colour))
-    return mpl.colors.to_hex(rgb + (1 - rgb) * t)
-
-
 def diverging_colours(k: int) -> list[str]:
     """k colours for a k-point scale: vermillion/orange (disagree) … grey (neutral, odd k)
     … sky blue/blue (agree), darkest at the extremes (Okabe–Ito hues)."""
@@ -208,8 +203,8 @@ def diverging_colours(k: int) -> list[str]:
         neg, pos = [neg_base, OKABE_ITO["orange"]], [OKABE_ITO["sky_blue"], pos_base]
     else:
         ts = np.linspace(0, 0.7, half)
-        neg = [_blend(neg_base, t) for t in ts]
-        pos = [_blend(pos_base, t) for t in ts[::-1]]
+        neg = [blend(neg_base, t) for t in ts]
+        pos = [blend(pos_base, t) for t in ts[::-1]]
     return neg + ([NEUTRAL_GREY] if k % 2 else []) + pos
 
 
