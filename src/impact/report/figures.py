@@ -1,5 +1,5 @@
 """Report figures: forest plot, funnel plot, diverging Likert bars, sample flow, employment
-curve.
+curve, logic model (:mod:`.logic_figures`).
 
 Conventions:
 
@@ -57,6 +57,7 @@ from impact.report.formatting import (
     fmt_pct,
 )
 from impact.report.i18n import gettext as _
+from impact.report.logic_figures import logic_model
 from impact.report.site_figures import FUNNEL_Z, caterpillar_plot, funnel_plot
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "forest_plot",
     "funnel_plot",
     "likert_diverging",
+    "logic_model",
     "sample_flow",
     "survival_curve",
     "to_png",
