@@ -241,6 +241,7 @@ BUILDERS = {
     "flow": lambda: F.sample_flow(_flow()),
     "funnel": lambda: F.funnel_plot(_funnel()),
     "survival": lambda: F.survival_curve(_survival()),
+    "logic": lambda: F.logic_model(_models()),
 }
 
 
@@ -336,3 +337,118 @@ def test_caterpillar_plot_never_draws_a_suppressed_cell():
     assert xs == [0.25, 0.40, 0.90]  # −0,10 (Lycée B) is secret
     assert "Lycée B" not in [t.get_text() for t in ax.get_yticklabels()]
     assert "Lycée B" not in alt and "0,10" not in alt
+
+
+# ------------------------------------------------------------------ logic model
+
+
+LONG_EFFECT = ("une représentation plus juste et plus précise des métiers de l'industrie "
+               "collaborative et innovante de la région, de leurs conditions et de leurs "
+               "débouchés")
+
+
+def _models() -> list[dict]:
+    return [
+        {"programme": "Cordée de la Réussite « VRAI »",
+         "activities": ["visites d'entreprises", "tutorat par des étudiantes et étudiants"],
+         "intermediate": ["meilleure connaissance des métiers", LONG_EFFECT],
+         "measured": ["Image de l'industrie", "Connaissance des métiers",
+                      "Stéréotypes de genre sur les métiers industriels"]},
+        {"programme": "Semaines Apprenantes",
+         "activities": ["une semaine d'immersion en entreprise industrielle"],
+         "intermediate": ["confiance en sa capacité à réussir"],
+         "measured": []},  # nothing measured: no arrow into the last column
+    ]
+
+
+def _logic_parts(fig: Figure):
+    from matplotlib.patches import FancyBboxPatch
+    from matplotlib.text import Annotation
+
+    (ax,) = fig.axes
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    arrows = [t for t in ax.texts if isinstance(t, Annotation)]
+    texts = [t for t in ax.texts if not isinstance(t, Annotation)]
+    return boxes, arrows, texts
+
+
+def test_logic_model_draws_a_box_per_item_and_arrows_between_columns():
+    from impact.report.i18n import use_language
+    from impact.report.typography import typeset
+
+    use_language("fr")
+    fig, _alt = F.logic_model(_models())
+    boxes, arrows, texts = _logic_parts(fig)
+    assert len(boxes) == 2 + 2 + 3 + 1 + 1 + 0
+    # first programme: activities → effects → measures; second: activities → effects only
+    assert len(arrows) == 2 + 1
+    for arrow in arrows:
+        (x0, y0), (x1, y1) = arrow.xyann, arrow.xy
+        assert x1 > x0 and y0 == y1  # left to right
+    shown = [t.get_text() for t in texts]
+    assert shown[:3] == ["Activités", "Effets attendus", "Mesuré par"]
+    plain = [t.replace("\n", " ") for t in shown]
+    assert typeset("Visites d'entreprises") in plain  # capitalised, curly apostrophe
+    assert "Visites d’entreprises" in plain and typeset("Cordée de la Réussite « VRAI »") in plain
+    assert typeset(LONG_EFFECT[0].upper() + LONG_EFFECT[1:]) in plain
+    assert min(t.get_fontsize() for t in texts) >= 7.5  # readable in print
+    assert fig.get_figwidth() == pytest.approx(6.3)
+
+
+def test_logic_model_texts_are_wrapped_inside_their_boxes_and_the_figure():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig, _alt = F.logic_model(_models())
+    boxes, _arrows, texts = _logic_parts(fig)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    page = fig.bbox
+    long = [t.get_text() for t in texts if "débouchés" in t.get_text()]
+    assert len(long) == 1 and long[0].count("\n") >= 3  # wrapped, not shrunk or cut
+    for text in texts:
+        b = text.get_window_extent(renderer)
+        assert (b.x0 >= page.x0 and b.x1 <= page.x1 and b.y0 >= page.y0
+                and b.y1 <= page.y1), text.get_text()
+    frames = [box.get_window_extent(renderer) for box in boxes]
+    inside = 0
+    for text in texts:
+        b = text.get_window_extent(renderer)
+        centre = ((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2)
+        frame = next((f for f in frames if f.contains(*centre)), None)
+        if frame is None:  # a heading or a programme's name
+            continue
+        inside += 1
+        assert (b.x0 >= frame.x0 and b.x1 <= frame.x1 and b.y0 >= frame.y0
+                and b.y1 <= frame.y1), text.get_text()
+    assert inside == len(boxes)  # one text per box, each within it
+    # boxes do not overlap one another
+    for i, a in enumerate(frames):
+        for b in frames[i + 1:]:
+            assert not a.overlaps(b)
+
+
+def test_logic_model_alt_lists_the_three_columns_of_every_programme():
+    from impact.report.i18n import use_language
+    from impact.report.typography import typeset
+
+    use_language("fr")
+    _fig, alt = F.logic_model(_models())
+    for model in _models():
+        assert typeset(model["programme"]) in alt
+        for key in ("activities", "intermediate", "measured"):
+            for item in model[key]:
+                assert typeset(item[:1].lower() + item[1:]) in alt, item
+    assert alt.count("activités\u00a0:") == 2 and alt.count("mesuré par\u00a0:") == 2
+    assert "mesuré par\u00a0: –." in alt  # the empty column is said to be empty
+    use_language("en")
+    try:
+        fig, alt_en = F.logic_model(_models())
+    finally:
+        use_language("fr")
+    shown = [t.get_text() for t in _logic_parts(fig)[2]]
+    assert shown[:3] == ["Activities", "Expected outcomes", "Measured by"]
+    assert "activities: " in alt_en and "measured by: " in alt_en and "activités" not in alt_en
+
+
+def test_logic_model_needs_a_programme():
+    with pytest.raises(ValueError, match="no programme"):
+        F.logic_model([])

@@ -366,3 +366,34 @@ def test_headline_table_without_any_headline_row(labels):
     table = contract.tidy([dict(programme="cordee", measure="image", indicator="mean",
                                 subgroup="all", estimate=2.5)])
     assert headline_table(table, labels, ["cordee"]).empty
+
+
+def test_logic_models_are_a_figure_with_the_first_programmes_lecture(labels):
+    """The théorie du changement is drawn (a figure, not a table), from the report config,
+    with a text alternative listing every programme's columns and the Lecture of the first."""
+    import yaml
+
+    from impact.report import sections
+    from impact.report.document import Document
+
+    config = yaml.safe_load((Path(__file__).resolve().parents[1]
+                             / "config/report/report.yaml").read_text(encoding="utf-8"))
+    doc = Document(params={"programmes": ["cordee", "industrie_transition"],
+                           "campaign_label": "Campagne 2025-2026", "synthetic": True},
+                   lang="fr", labels=labels, ind=pd.DataFrame(), accounting=pd.DataFrame(),
+                   quality={}, prov={}, config=config)
+    doc.figure_cache = None
+    exhibit = sections.logic_models(doc)
+    assert exhibit.kind == "figure" and "<img" in exhibit.body_html
+    assert 'alt="Théorie du changement de chaque programme' in exhibit.body_html
+    assert exhibit.lecture.startswith("Pour Cordée de la Réussite « VRAI », les activités "
+                                      "(visites d'entreprises, tutorat")
+    assert "connaissance des métiers, intérêt pour les métiers industriels" in exhibit.lecture
+    for name in ("Cordée de la Réussite", "L’industrie en Transition", "débat",
+                 "conscience de la transition écologique de l’industrie"):
+        assert name in exhibit.alt
+    assert "Semaines Apprenantes" not in exhibit.alt  # not in this campaign
+    assert "non mesurés ne sont pas évalués" in exhibit.note
+    assert sections.logic_models(Document(
+        params={"programmes": ["cordee"]}, lang="fr", labels=labels, ind=pd.DataFrame(),
+        accounting=pd.DataFrame(), quality={}, prov={}, config={})) is None

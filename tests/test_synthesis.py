@@ -12,6 +12,7 @@ from impact.report.synthesis import (
     Finding,
     interpret,
     key_messages,
+    logic_models,
     programme_paragraph,
     summary_table,
 )
@@ -249,3 +250,35 @@ def test_interactions_in_opposite_directions_are_said(rows, labels):
     assert "Programme A, « Image de l'industrie » : évolution la plus forte pour « Femme / " \
            "fille »" in q3
     assert "pour « Homme / garçon »" in q3 and "sens opposé" in q3
+
+
+# ------------------------------------------------------------------ théorie du changement
+
+
+LOGIC_CONFIG = {
+    "logic_models": {
+        "b": {"activities": ["une semaine d'immersion"], "intermediate": ["confiance en soi"],
+              "measured": ["image", "self_efficacy"]},
+        "a": {"activities": ["visites d'entreprises", "tutorat"],
+              "intermediate": ["meilleure connaissance des métiers"], "measured": ["image"]},
+    },
+    "logic_models_en": {"a": {"activities": ["company visits", "mentoring"]}},
+}
+
+
+def test_logic_models_in_programme_order_with_the_measures_reader_labels(labels):
+    models = logic_models(LOGIC_CONFIG, ["a", "b", "c"], labels)  # c has none: left out
+    assert [m["programme"] for m in models] == ["Programme A", "Programme B"]
+    assert models[0] == {"programme": "Programme A",
+                         "activities": ["visites d'entreprises", "tutorat"],
+                         "intermediate": ["meilleure connaissance des métiers"],
+                         "measured": ["Image de l'industrie"]}
+    assert models[1]["measured"] == ["Image de l'industrie", "self_efficacy"]  # no label: code
+
+
+def test_logic_models_of_another_edition_replace_the_wording_key_by_key(labels):
+    (a,) = logic_models(LOGIC_CONFIG, ["a"], labels, lang="en")
+    assert a["activities"] == ["company visits", "mentoring"]
+    assert a["intermediate"] == ["meilleure connaissance des métiers"]  # not translated: kept
+    assert a["measured"] == ["Image de l'industrie"]
+    assert logic_models({}, ["a"], labels) == []

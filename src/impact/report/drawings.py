@@ -35,7 +35,8 @@ __all__ = ["CACHE", "Drawing", "DrawsFigures", "draw"]
 CACHE = Path(".cache/report-figures")
 #: The modules whose source determines a figure (with the message catalogues and matplotlib's
 #: version).
-_FIGURE_MODULES = ("figures.py", "figure_style.py", "site_figures.py", "formatting.py")
+_FIGURE_MODULES = ("figures.py", "figure_style.py", "site_figures.py", "logic_figures.py",
+                   "formatting.py", "typography.py")
 
 
 @dataclass(frozen=True)

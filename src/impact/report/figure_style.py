@@ -149,6 +149,13 @@ def suppressed_mask(df: pd.DataFrame) -> np.ndarray:
     return df["suppressed"].astype("boolean").fillna(True).to_numpy(dtype=bool)
 
 
+def blend(hex_colour: str, t: float) -> str:
+    """Mix a colour with white (t = 0: the colour, 1: white): light fills of the palette's
+    hues."""
+    rgb = np.array(mpl.colors.to_rgb(hex_colour))
+    return mpl.colors.to_hex(rgb + (1 - rgb) * t)
+
+
 def wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(str(text), width=width)) or str(text)
 

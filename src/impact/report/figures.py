@@ -1,5 +1,5 @@
 """Report figures: forest plot, funnel plot, diverging Likert bars, sample flow, employment
-curve.
+curve, logic model (:mod:`.logic_figures`).
 
 Conventions:
 
@@ -35,6 +35,7 @@ from impact.report.figure_style import (
     STYLE,
     TEXT_GREY,
     FrenchFormatter,
+    blend,
     freeze_layout,
     label_rows,
     new_figure,
@@ -56,6 +57,7 @@ from impact.report.formatting import (
     fmt_pct,
 )
 from impact.report.i18n import gettext as _
+from impact.report.logic_figures import logic_model
 from impact.report.site_figures import FUNNEL_Z, caterpillar_plot, funnel_plot
 
 __all__ = [
@@ -65,6 +67,7 @@ __all__ = [
     "forest_plot",
     "funnel_plot",
     "likert_diverging",
+    "logic_model",
     "sample_flow",
     "survival_curve",
     "to_png",
@@ -191,12 +194,6 @@ def forest_plot(
 # --------------------------------------------------------------------------- Likert bars
 
 
-def _blend(hex_colour: str, t: float) -> str:
-    """Mix a colour with white (t = 0: the colour, 1: white)."""
-    rgb = np.array(mpl.colors.to_rgb(hex_colour))
-    return mpl.colors.to_hex(rgb + (1 - rgb) * t)
-
-
 def diverging_colours(k: int) -> list[str]:
     """k colours for a k-point scale: vermillion/orange (disagree) … grey (neutral, odd k)
     … sky blue/blue (agree), darkest at the extremes (Okabe–Ito hues)."""
@@ -208,8 +205,8 @@ def diverging_colours(k: int) -> list[str]:
         neg, pos = [neg_base, OKABE_ITO["orange"]], [OKABE_ITO["sky_blue"], pos_base]
     else:
         ts = np.linspace(0, 0.7, half)
-        neg = [_blend(neg_base, t) for t in ts]
-        pos = [_blend(pos_base, t) for t in ts[::-1]]
+        neg = [blend(neg_base, t) for t in ts]
+        pos = [blend(pos_base, t) for t in ts[::-1]]
     return neg + ([NEUTRAL_GREY] if k % 2 else []) + pos
 
 

@@ -131,33 +131,26 @@ def programmes_table(doc: Document) -> notes.Exhibit:
 
 
 def logic_models(doc: Document) -> notes.Exhibit | None:
-    """Théorie du changement per programme: activities → intermediate → measured outcomes."""
+    """Théorie du changement per programme, drawn: activities → expected effects → the
+    measures of the questionnaire (:func:`impact.report.figures.logic_model`)."""
     _ = doc._
-    models = doc.config.get("logic_models", {})
-    local = doc.config.get(f"logic_models_{doc.lang}", {}) if doc.lang != "fr" else {}
-    rows = []
-    for p in doc.programmes:
-        spec = {**models.get(p, {}), **local.get(p, {})}
-        if not spec:
-            continue
-        row = synthesis.logic_model_rows({p: spec}, p, doc.labels)[0]
-        rows.append({_("Programme"): doc.P(p), _("Activités"): row["activities"],
-                     _("Effets attendus"): row["intermediate"],
-                     _("Mesuré par"): row["measured"]})
-    if not rows:
+    models = synthesis.logic_models(doc.config, doc.programmes, doc.labels, doc.lang)
+    if not models:
         return None
-    r = rows[0]
-    keys = list(r)
-    return notes.table(
-        pd.DataFrame(rows), label="logic-models",
+    first = models[0]
+    return notes.figure(
+        *doc.draw("logic_model", models), label="logic-models",
         title=_("Théorie du changement : des activités aux résultats mesurés"),
         lecture=_("Pour {p}, les activités ({a}) doivent conduire à : {i} ; le questionnaire "
-                  "le vérifie par : {m}.").format(p=r[keys[0]], a=r[keys[1]], i=r[keys[2]],
-                                                   m=_lc(r[keys[3]])),
+                  "le vérifie par : {m}.").format(
+            p=first["programme"], a=", ".join(first["activities"]),
+            i=", ".join(first["intermediate"]),
+            m=", ".join(_lc(x) for x in first["measured"])),
         champ=_("Programmes de la campagne, décrits par l'équipe d'évaluation."),
         source=doc.secret_source(),
         note=_("Lecture de gauche à droite : activités → effets attendus → mesures du "
-               "questionnaire. Les effets attendus non mesurés ne sont pas évalués."))
+               "questionnaire ; les flèches relient des colonnes, non des cases une à une. "
+               "Les effets attendus non mesurés ne sont pas évalués."))
 
 
 # --------------------------------------------------------------------------- data & method

@@ -464,14 +464,27 @@ def conclusions_markdown(path: str, lang: str = "fr") -> str:
     return source.read_text(encoding="utf-8")
 
 
-def logic_model_rows(models: Mapping[str, Mapping[str, Sequence[str]]], programme: str,
-                     labels: Labels) -> list[dict[str, str]]:
-    """A programme's logic model (activities → intermediate outcomes → measured outcomes)
-    from its short config description; measured outcomes named by instrument measure code are
-    given their French label."""
-    spec = models.get(programme) or {}
-    return [{
-        "activities": "; ".join(spec.get("activities", [])),
-        "intermediate": "; ".join(spec.get("intermediate", [])),
-        "measured": "; ".join(labels.measure(m) for m in spec.get("measured", [])),
-    }]
+def logic_models(config: Mapping[str, object], programmes: Sequence[str], labels: Labels,
+                 lang: str = "fr") -> list[dict]:
+    """The théorie du changement of each programme that has one, in ``programmes``' order, as
+    plain data for :func:`impact.report.figures.logic_model` (lists and strings: the figure
+    cache hashes them): ``programme`` (its reader's name), ``activities``, ``intermediate``
+    and ``measured`` (the measures' reader labels).
+
+    Read from the report config's ``logic_models`` (French; measured outcomes named by their
+    instrument code); ``logic_models_<lang>`` replaces the wording of another edition key by
+    key, so a key it lacks keeps the French list (``measured`` never needs translating)."""
+    models = config.get("logic_models") or {}
+    local = (config.get(f"logic_models_{lang}") or {}) if lang != "fr" else {}
+    out = []
+    for p in programmes:
+        spec = {**(models.get(p) or {}), **(local.get(p) or {})}
+        if not spec:
+            continue
+        out.append({
+            "programme": labels.programme(p),
+            "activities": [str(x) for x in spec.get("activities", [])],
+            "intermediate": [str(x) for x in spec.get("intermediate", [])],
+            "measured": [labels.measure(m) for m in spec.get("measured", [])],
+        })
+    return out
