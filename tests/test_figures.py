@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +16,8 @@ from scipy import stats
 from impact.report import figures as F
 from impact.report.figure_style import NEUTRAL_GREY, FrenchFormatter
 from impact.report.formatting import MINUS, NBSP, NNBSP, SECRET
+from impact.report.i18n import use_language
+from impact.report.typography import typeset
 
 
 def _forest() -> pd.DataFrame:
@@ -452,3 +456,71 @@ def test_logic_model_alt_lists_the_three_columns_of_every_programme():
 def test_logic_model_needs_a_programme():
     with pytest.raises(ValueError, match="no programme"):
         F.logic_model([])
+# ------------------------------------------------------------------ English edition
+
+#: What French text looks like: accented letters, French quotes, a space before « : » or « ; »,
+#: a space before « % », and short French words.
+FRENCH = re.compile(r"[àâçéèêëîïôûùœÀÂÇÉÈÊÎÔ«»]| [:;%]|\b(les|des|et|du|une|la|le|aux|pour|"
+                    r"dans|avec|sur|par|selon|mois|vague|réponses?|IC)\b")
+
+
+def _english_frames() -> dict[str, tuple]:
+    """Every builder on data whose own labels are English: what is French is the builder's."""
+    forest = _forest().assign(measure=["Image of industry", "Knowledge of jobs",
+                                       "Image of industry", "Self-efficacy"])
+    likert = _likert(5).replace({"Item A": "First item", "Item B": "Second item"})
+    flow = _flow().replace({"réponse de test": "test submission",
+                            "consentement refusé": "no consent",
+                            "réponse trop rapide": "answered too fast",
+                            "doublon de code": "duplicate code", "incomplète": "incomplete"})
+    sites = _sites().assign(label="Image of industry",
+                            site=["School A", "School B", "School C", "School D"])
+    return {
+        "forest_plot": (forest, {"programme_labels": {"cordee": "Cordée « VRAI »"}}),
+        "likert_diverging": (likert, {"response_labels": {1: "Disagree", 2: "Rather not",
+                                                          3: "Neutral", 4: "Rather yes",
+                                                          5: "Agree"}}),
+        "sample_flow": (flow, {}),
+        "survival_curve": (_survival(), {}),
+        "funnel_plot": (_funnel().assign(label="Image of industry"), {}),
+        "caterpillar_plot": (sites, {}),
+    }
+
+
+def _all_texts(fig: Figure) -> list[str]:
+    """Every string drawn: texts, titles, axis labels, tick labels, legends."""
+    out = list(fig.texts)
+    for ax in fig.axes:
+        out += [*ax.texts, ax.title, ax._left_title, ax.xaxis.label, ax.yaxis.label,
+                *ax.get_xticklabels(), *ax.get_yticklabels()]
+        if ax.get_legend() is not None:
+            out += ax.get_legend().get_texts()
+    for legend in fig.legends:
+        out += legend.get_texts()
+    return [t.get_text() for t in out if t.get_text()]
+
+
+@pytest.mark.parametrize("builder", sorted(_english_frames()))
+def test_english_figures_draw_and_describe_in_english(builder):
+    frame, kwargs = _english_frames()[builder]
+    with use_language("en"):
+        fig, alt = getattr(F, builder)(frame, **kwargs)
+        texts = _all_texts(fig)
+    # the alt text as the page has it (notes.figure typesets it: « ; » → "; ", « » → “ ”)
+    shown = typeset(alt, "en")
+    french = [t for t in [*texts, shown] if FRENCH.search(t.replace("Cordée", ""))]
+    assert not french, french
+    assert len(alt) > 60
+
+
+def test_english_axis_percentages():
+    with use_language("en"):
+        assert FrenchFormatter(percent=True, decimals=0)(0.25) == "25%"
+    assert FrenchFormatter(percent=True, decimals=0)(0.25) == f"25{NBSP}%"
+
+
+def test_english_figure_quotes_a_french_name_the_english_way():
+    frame, kwargs = _english_frames()["forest_plot"]
+    with use_language("en"):
+        fig, _alt = F.forest_plot(frame, **kwargs)
+    assert "Cordée “VRAI”" in _all_texts(fig)

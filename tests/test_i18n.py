@@ -8,6 +8,7 @@ dates are hand-written, or Babel's own ``format_decimal`` / ``format_date`` for 
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 import logging
@@ -273,3 +274,71 @@ def test_no_point_median_in_report_sources() -> None:
         if (n := count_violations(p.read_text(encoding="utf-8"), "fr")["point_median"])
     }
     assert not found
+
+
+# --------------------------------------------------------------------------- extraction blind spots
+
+_KEYWORDS = {"_", "N_", "gettext", "ngettext", "pgettext"}
+
+
+def _keyword(call: ast.Call) -> str | None:
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else (
+        func.attr if isinstance(func, ast.Attribute) else None)
+    return name if name in _KEYWORDS else None
+
+
+def _formatted(arg: ast.expr) -> bool:
+    """``"…".format(…)``: the text looked up is not the msgid."""
+    return (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute)
+            and arg.func.attr == "format" and isinstance(arg.func.value, ast.Constant))
+
+
+def _hidden_messages(source: str) -> list[int]:
+    """Lines where a message cannot reach the catalogue: ``_(f"…")``, ``_("…" + x)``,
+    ``_("…" % x)`` or ``_("…".format(…))`` (the text looked up is not a literal msgid), or
+    ``_("…")`` inside an f-string's braces (Babel's tokenizer does not look there)."""
+    tree = ast.parse(source)
+    bad = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _keyword(node) and any(
+                isinstance(a, ast.JoinedStr | ast.BinOp) or _formatted(a) for a in node.args):
+            bad.append(node.lineno)
+        if isinstance(node, ast.JoinedStr):  # _(variable) there is fine: marked elsewhere
+            bad += [inner.lineno for inner in ast.walk(node)
+                    if isinstance(inner, ast.Call) and _keyword(inner) and any(
+                        isinstance(a, ast.Constant) and isinstance(a.value, str)
+                        for a in inner.args)]
+    return sorted(set(bad))
+
+
+def test_no_message_is_hidden_from_the_extractor() -> None:
+    from impact.report.i18n import _notebook_code
+
+    hidden = {}
+    for path in message_sources(REPO):
+        if path.suffix == ".ipynb":
+            for cell, code in _notebook_code(path):
+                if lines := _hidden_messages(code):
+                    hidden[f"{path.name}:cell {cell}"] = lines
+        elif lines := _hidden_messages(path.read_text(encoding="utf-8")):
+            hidden[str(path.relative_to(REPO))] = lines
+    assert not hidden, f"_() inside an f-string, or of an f-string: {hidden}"
+
+
+def test_the_blind_spot_check_sees_both_forms() -> None:
+    code = ('x = f"{_(\'Sommaire\')}"\ny = _(f"{n} vagues")\nz = _("ok")\nw = f"{_(word)}"\n'
+            'v = _("{n} vagues".format(n=2))\nu = _("a" + b)\nt = _("a" "b")')
+    assert _hidden_messages(code) == [1, 2, 5, 6]
+
+
+def test_plural_forms_follow_each_language() -> None:
+    from impact.report.i18n import ngettext
+
+    one, many = "{n} programme", "{n} programmes"
+    assert [ngettext(one, many, n) for n in (0, 1, 2)] == [one, one, many]
+    with use_language("en"):
+        assert [ngettext(one, many, n) for n in (0, 1, 2)] == [
+            "{n} programmes", "{n} programme", "{n} programmes"]
+    found = extract_messages([REPO / "src" / "impact" / "report" / "figures.py"])
+    assert one in found and many in found  # both forms reach the catalogue

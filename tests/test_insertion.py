@@ -18,11 +18,13 @@ import yaml
 from impact.errors import ConfigError
 from impact.indicators import contract
 from impact.indicators.insertion import (
+    DEFINITION_KEYS,
     DEFINITIONS,
     OUTCOMES,
     InsertionSettings,
     average_marginal_effects,
     band_labels,
+    definition_text,
     definitions_markdown,
     fit_logit,
     followup_cohort,
@@ -160,6 +162,59 @@ def test_definitions_doc_is_in_sync_and_complete():
             assert spec[key].strip()
     doc = (REPO / "docs" / "insertion_definitions.md").read_text(encoding="utf-8")
     assert doc == definitions_markdown(), "regenerate docs/insertion_definitions.md"
+
+
+def test_every_outcome_has_its_english_wording():
+    for outcome in OUTCOMES:
+        spec = DEFINITIONS[outcome]
+        for key in DEFINITION_KEYS:
+            assert spec[f"{key}_en"].strip(), (outcome, key)
+            assert definition_text(outcome, key, "en") == spec[f"{key}_en"]
+        assert spec["label_en"] != spec["label"]
+        assert spec["definition_en"] != spec["definition"]
+    assert set(DEFINITIONS["employment"]) == {*DEFINITION_KEYS,
+                                              *(f"{k}_en" for k in DEFINITION_KEYS)}
+    page = definitions_markdown()  # French only: docs/insertion_definitions.md is unchanged
+    assert not any(DEFINITIONS[o]["definition_en"] in page for o in OUTCOMES)
+
+
+def test_the_english_edition_reads_the_english_definitions(caplog):
+    from impact.report.i18n import use_language
+    from impact.report.tables.common import insertion_definitions
+
+    assert insertion_definitions()["employment"]["label"] == DEFINITIONS["employment"]["label"]
+    with use_language("en"), caplog.at_level("WARNING"):
+        english = insertion_definitions()
+    assert set(OUTCOMES) <= set(english)
+    for outcome in OUTCOMES:
+        assert english[outcome]["label"] == DEFINITIONS[outcome]["label_en"]
+        assert "`" not in english[outcome]["definition"]
+    assert not caplog.records
+
+
+def test_a_missing_english_definition_falls_back_to_french_and_says_so(monkeypatch, caplog):
+    from impact.indicators.insertion import definitions
+    from impact.report.i18n import use_language
+    from impact.report.tables.common import insertion_definitions
+
+    spec = {k: v for k, v in DEFINITIONS["positive_exit"].items() if k != "label_en"}
+    monkeypatch.setitem(definitions.DEFINITIONS, "positive_exit", spec)
+    with use_language("en"), caplog.at_level("WARNING"):
+        label = insertion_definitions()["positive_exit"]["label"]
+    assert label == DEFINITIONS["positive_exit"]["label"]
+    assert "positive_exit has no en text for 'label'" in caplog.text
+
+
+def test_the_report_reads_the_definitions_without_the_estimators():
+    import subprocess
+    import sys
+
+    code = ("import sys; from impact.report.tables.common import insertion_definitions; "
+            "insertion_definitions(); "
+            "print(sorted(m for m in ('scipy', 'statsmodels') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -65,6 +66,29 @@ def pipeline_version() -> str:
         return "inconnue"
 
 
+_CAMPAIGN_FR = re.compile(r"^\s*Campagne\s+(\d{4}\s*[-–]\s*\d{4}|\d{4})\s*$", re.IGNORECASE)
+
+
+def campaign_label(campaign: Mapping, lang: str) -> str:
+    """The campaign's name in ``lang`` (cover, source lines): ``campaign.label`` in French;
+    in English ``campaign.label_en``, else derived from a French label of the usual form
+    (« Campagne 2025-2026 » → "Campaign 2025-2026"), else the French label with a warning in
+    the stage's log (an English edition must not silently print French)."""
+    label = str(campaign.get("label", ""))
+    if lang == "fr" or not label:
+        return label
+    given = campaign.get(f"label_{lang}")
+    if given:
+        return str(given)
+    match = _CAMPAIGN_FR.match(label)
+    if lang == "en" and match:
+        return f"Campaign {match.group(1)}"
+    log.warning("no campaign.label_%s in the configuration and %r is not of the form "
+                "« Campagne 2025-2026 »: the %s edition prints the French label",
+                lang, label, lang)
+    return label
+
+
 def demo_key_used(ingest_reports: Sequence[str | Path]) -> bool:
     """True when any export was pseudonymised with the public demonstration key."""
     for path in ingest_reports:
@@ -84,6 +108,38 @@ def _keep_failed(notebook: str, log_path: str | None) -> str | None:
     target = Path(log_path).with_name(Path(notebook).stem + "_failed.ipynb")
     shutil.copyfile(notebook, target)
     return str(target)
+
+
+def notebook_stderr(notebook: str | Path) -> list[tuple[int, str]]:
+    """(cell number, line) of what the executed notebook wrote to stderr — the kernel's
+    logging warnings (a label without English text, a missing translation) and Python
+    warnings —, each distinct line once, in cell order. The rendered page drops these
+    outputs, so :func:`report_html` copies them to the rule's log, where they are read."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    seen: set[str] = set()
+    found = []
+    for number, cell in enumerate(nb.cells, start=1):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "stream" or output.get("name") != "stderr":
+                continue
+            for line in str(output.get("text", "")).splitlines():
+                if line.strip() and line not in seen:
+                    seen.add(line)
+                    found.append((number, line.rstrip()))
+    return found
+
+
+def _log_notebook_stderr(notebook: str | Path) -> None:
+    if not Path(notebook).is_file():
+        return
+    lines = notebook_stderr(notebook)
+    for number, line in lines:
+        log.warning("notebook cell %d: %s", number, line)
+    if lines:
+        log.warning("%d line(s) of notebook warnings above (%s): fix their cause, the rendered "
+                    "page does not show them", len(lines), notebook)
 
 
 def _quiet_renderers() -> None:
@@ -174,7 +230,7 @@ def report_html(
             "lang": lang,
             "title": title,
             "author": options.get("author", ""),
-            "campaign_label": campaign.get("label", ""),
+            "campaign_label": campaign_label(campaign, lang),
             "synthetic": bool(campaign.get("synthetic", False)),
             "demo_key": demo_key_used(ingest_reports),
             "programmes": programmes,
@@ -210,12 +266,14 @@ def report_html(
                                         kernel_name=kernel or kernel_name(), cwd=Path.cwd(),
                                         timeout=timeout)
         except Exception as exc:  # papermill's error names the failing cell: keep it in the log
+            _log_notebook_stderr(notebook)
             kept = _keep_failed(notebook, log_path)
             log.error("the report notebook failed%s: %s",
                       f" (executed notebook with the error: {kept})" if kept else "", exc)
             raise
         provenance.strip_notebook_times(executed)
         log.info("notebook executed in %.1f s", time.perf_counter() - t1)
+        _log_notebook_stderr(executed)
         t2 = time.perf_counter()
         page = notebook_to_html(executed, title=title, author=options.get("author") or None,
                                 lang=lang, subject=options.get("subject") or None,

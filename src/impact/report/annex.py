@@ -127,7 +127,7 @@ class Annex(drawings.DrawsFigures):
         return self.labels.programme(code)
 
     def wave(self, code: str) -> str:
-        return self._(self.labels.wave(code))
+        return self.labels.wave(code)  # already in the annex's language
 
 
 def _lc(text: str) -> str:
@@ -565,10 +565,12 @@ def cover_html(a: Annex, *, title: str, author: str, main_report: str) -> str:
                   "démonstration")) + "</strong> — " + escape(_(
                       "aucun résultat de ce document ne doit être cité comme une mesure de "
                       "l'impact réel des actions.")) + "</p>")
+    kicker = _("Annexe technique")  # not inside an f-string: Babel must see them
+    of_report = _("Annexe du rapport")
     return (
         '<div class="annex-cover">'
-        f'<p class="cover-kicker">{escape(_("Annexe technique"))}</p>'
+        f'<p class="cover-kicker">{escape(kicker)}</p>'
         f'<h1 class="annex-title">{escape(title)}</h1>'
         f'<p class="subtitle">{escape(a.campaign_label)} — {escape(author)}</p>'
-        f'<p>{escape(_("Annexe du rapport"))} <a href="{escape(main_report, quote=True)}">'
+        f'<p>{escape(of_report)} <a href="{escape(main_report, quote=True)}">'
         f"« {escape(title)} »</a>.</p>{banner}</div>")

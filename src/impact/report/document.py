@@ -107,7 +107,15 @@ class Document(drawings.DrawsFigures):
         return self.labels.programme(programme)
 
     def w(self, wave: str) -> str:
-        return self._(self.labels.wave(wave))
+        return self.labels.wave(wave)  # already in the report's language
+
+    def setting(self, key: str, default: object = None) -> object:
+        """A key of the report's config in the document's language: ``<key>_en`` for the
+        English edition when the config has it, else ``<key>`` (names, organisation and
+        citation are written once per language in ``config/report/report.yaml``)."""
+        if self.lang != "fr" and f"{key}_{self.lang}" in self.config:
+            return self.config[f"{key}_{self.lang}"]
+        return self.config.get(key, default)
 
     def lower_is_better(self) -> list[str]:
         return list(self.config.get("lower_is_better", []))
@@ -165,8 +173,9 @@ class Document(drawings.DrawsFigures):
                   'color: #D55E00; vertical-align: top; padding-top: 4mm; } }</style>'
                   ) if self.demo else ""
         locale = "fr_FR" if self.lang == "fr" else "en_GB"
-        authors = ", ".join(self.config.get("authors", [])) or self.author
-        pattern = self.config.get("citation_en" if self.lang == "en" else "citation", "")
+        authors = ", ".join(self.setting("authors", [])) or self.author
+        organisation = self.setting("organisation", self.author)
+        pattern = self.setting("citation", "")
         cite = cite_line(pattern, self.title, self.when) if pattern else ""
         cite_label = _("Pour citer ce document")  # not inside an f-string: Babel must see it
         return (f'{footer}<div class="cover">\n'
@@ -176,8 +185,7 @@ class Document(drawings.DrawsFigures):
                 f'<p class="subtitle">{esc(subtitle)}</p>\n{banner}\n'
                 '<div class="meta">\n'
                 f'<p class="authors">{esc(authors)}</p>\n'
-                f'<p class="organisation">{esc(self.config.get("organisation", self.author))}'
-                '</p>\n'
+                f'<p class="organisation">{esc(organisation)}</p>\n'
                 f'<p>{esc(format_date(self.when, format="long", locale=locale))}</p>\n'
                 + (f'<p class="cite"><strong>{esc(cite_label)}</strong> : '
                    f'{esc(cite)}</p>\n' if cite else "")
@@ -186,8 +194,9 @@ class Document(drawings.DrawsFigures):
     def contents(self) -> str:
         """Placeholder the renderer fills with the sommaire (h1/h2 of the page, linked, with
         page numbers in the PDF)."""
+        heading = self._("Sommaire")  # not inside an f-string: Babel must see it
         return (f'<nav class="toc" data-toc="h1,h2"><h1 class="toc-title">'
-                f'{html.escape(self._("Sommaire"))}</h1></nav>')
+                f'{html.escape(heading)}</h1></nav>')
 
     def link(self, target: str, text: str) -> str:
         """A relative link to another document of the run (same directory)."""
@@ -211,8 +220,11 @@ class Document(drawings.DrawsFigures):
         return conclusions_markdown(self.params["conclusions"], self.lang)
 
     def references(self) -> str:
-        """Every work of the config's list, in alphabetical order, as Markdown."""
-        refs = self.config.get("references", {})
+        """Every work of the config's list, in alphabetical order, as Markdown; the English
+        edition reads an entry of ``references_en`` (same keys) where one is given."""
+        refs = dict(self.config.get("references", {}))
+        if self.lang != "fr":
+            refs.update(self.config.get(f"references_{self.lang}") or {})
         return "\n\n".join(f"- {refs[k]}" for k in sorted(refs, key=str.lower))
 
 
@@ -248,8 +260,9 @@ def open_document(**params) -> Document:
     cfg_path = params.get("report_config") or ""
     config = (read_yaml(cfg_path) or {}
               if cfg_path and Path(cfg_path).is_file() else {})
-    for variable, codes in (config.get("value_labels") or {}).items():
-        labels.codes.setdefault(variable, {}).update(codes)
+    for key in ("value_labels", *([f"value_labels_{lang}"] if lang != "fr" else [])):
+        for variable, codes in (config.get(key) or {}).items():
+            labels.codes.setdefault(variable, {}).update(codes)
     return Document(params=dict(params), lang=lang, labels=labels, ind=ind,
                     accounting=accounting, quality=quality, prov=prov, config=config,
                     table_numbers=_table_numbers(params.get("datapackage")))

@@ -6,7 +6,8 @@
   Series also differ by marker shape, so figures survive greyscale printing.
 - **French numbers on axes**: :class:`FrenchFormatter` (a matplotlib ``Formatter`` built on
   :mod:`impact.report.formatting`; ``axes.formatter.use_locale`` depends on the OS locale and
-  is not reliable): decimal comma, U+202F groups, U+2212 minus, « 25 % ».
+  is not reliable): decimal comma, U+202F groups, U+2212 minus, « 25 % » — or the English
+  edition's « 0.25 », « 25% » (it follows :func:`impact.report.i18n.use_language`).
 - **Determinism**: fixed rcParams (:data:`STYLE`, applied while building AND while saving),
   matplotlib's bundled DejaVu Sans, SVG text as paths, ``svg.hashsalt`` fixed and no date in
   the SVG metadata, no Software/date chunk in the PNG: the same data give byte-identical files.
@@ -25,12 +26,10 @@ from cycler import cycler
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from impact.report.formatting import (
-    PERCENT_SUFFIX,
-    fmt_number,
-)
+from impact.report.formatting import fmt_number, symbols
+from impact.report.i18n import SOURCE_LANGUAGE, current_language
 
-__all__ = ["FIG_WIDTH", "OKABE_ITO", "STYLE", "FrenchFormatter", "to_png", "to_svg"]
+__all__ = ["FIG_WIDTH", "OKABE_ITO", "STYLE", "FrenchFormatter", "drawn", "to_png", "to_svg"]
 
 OKABE_ITO: dict[str, str] = {
     "black": "#000000",
@@ -130,11 +129,23 @@ class FrenchFormatter(ticker.Formatter):
         n = self._auto if self.decimals is None else self.decimals
         v = abs(x) if self.absolute else x
         if self.percent:
-            return fmt_number(v * 100, n) + PERCENT_SUFFIX
+            return fmt_number(v * 100, n) + symbols().percent_suffix
         return fmt_number(v, n)
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def drawn(text: str) -> str:
+    """``text`` as a figure prints it: as written in French; in another language with that
+    language's punctuation (a French proper name keeps its words but not its « » quotes,
+    which read “ ” in English: :func:`impact.report.typography.typeset`)."""
+    lang = current_language()
+    if lang == SOURCE_LANGUAGE:
+        return text
+    from impact.report.typography import typeset
+
+    return typeset(text, lang)
 
 
 def require_columns(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:

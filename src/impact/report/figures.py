@@ -36,6 +36,7 @@ from impact.report.figure_style import (
     TEXT_GREY,
     FrenchFormatter,
     blend,
+    drawn,
     freeze_layout,
     label_rows,
     new_figure,
@@ -56,6 +57,7 @@ from impact.report.formatting import (
     fmt_number,
     fmt_pct,
 )
+from impact.report.i18n import N_, current_language, ngettext
 from impact.report.i18n import gettext as _
 from impact.report.logic_figures import logic_model
 from impact.report.site_figures import FUNNEL_Z, caterpillar_plot, funnel_plot
@@ -98,7 +100,7 @@ def forest_plot(
     rows: list[tuple[str, bool]] = []
     owner: list[int | None] = []  # df row of each plot row (None for a programme header)
     for prog in progs:
-        rows.append((labels.get(prog, str(prog)), True))
+        rows.append((drawn(labels.get(prog, str(prog))), True))
         owner.append(None)
         for i in np.flatnonzero((df["programme"] == prog).to_numpy()):
             rows.append((wrap(df.at[i, "measure"], 38), False))
@@ -162,21 +164,28 @@ def forest_plot(
     n_shown = int(shown.sum())
     excl = int((shown & np.isfinite(lo) & np.isfinite(hi) & ((lo > 0) | (hi < 0))).sum())
     parts = [
-        f"Graphique en forêt : {len(df)} tailles d'effet"
-        f"{f' ({es_name})' if es_name else ''} avec leur intervalle de confiance à 95 %, "
-        f"pour {len(progs)} programme{'s' if len(progs) > 1 else ''} ; une ligne verticale "
-        "marque zéro (aucun effet).",
+        ngettext("Graphique en forêt : {k} taille d'effet{name} avec son intervalle de "
+                 "confiance à 95 %, pour {programmes} ; une ligne verticale marque zéro (aucun "
+                 "effet).",
+                 "Graphique en forêt : {k} tailles d'effet{name} avec leur intervalle de "
+                 "confiance à 95 %, pour {programmes} ; une ligne verticale marque zéro (aucun "
+                 "effet).", len(df)).format(
+            k=len(df), name=f" ({es_name})" if es_name else "",
+            programmes=ngettext("{n} programme", "{n} programmes", len(progs)).format(
+                n=len(progs))),
     ]
     if n_shown:
         parts.append(
-            f"Les effets vont de {fmt_number(np.nanmin(est[shown]), decimals)} à "
-            f"{fmt_number(np.nanmax(est[shown]), decimals)} ; {excl} intervalle"
-            f"{'s' if excl > 1 else ''} sur {n_shown} "
-            f"exclu{'ent' if excl > 1 else 't'} zéro.")
+            ngettext("Les effets vont de {low} à {high} ; {k} intervalle sur {n} exclut zéro.",
+                     "Les effets vont de {low} à {high} ; {k} intervalles sur {n} excluent "
+                     "zéro.", excl).format(
+                low=fmt_number(np.nanmin(est[shown]), decimals),
+                high=fmt_number(np.nanmax(est[shown]), decimals), k=excl, n=n_shown))
     if secret.any():
         ns = int(secret.sum())
-        parts.append(f"{ns} valeur{'s' if ns > 1 else ''} sous secret statistique "
-                     f"(« {SECRET} », non tracée{'s' if ns > 1 else ''}).")
+        parts.append(ngettext("{k} valeur sous secret statistique (« {s} », non tracée).",
+                              "{k} valeurs sous secret statistique (« {s} », non tracées).",
+                              ns).format(k=ns, s=SECRET))
     if len(df) <= 12:
         for prog in progs:
             idx = np.flatnonzero((df["programme"] == prog).to_numpy())
@@ -186,8 +195,9 @@ def forest_plot(
                    else f"{fmt_number(est[i], decimals)} {fmt_ci(lo[i], hi[i], decimals)}")
                 for i in idx
             ]
-            parts.append(f"{labels.get(prog, prog)} : " + " ; ".join(items)
-                         + ("" if items[-1].endswith(".") else "."))
+            parts.append(_("{programme} : {values}").format(
+                programme=labels.get(prog, prog), values=" ; ".join(items))
+                + ("" if items[-1].endswith(".") else "."))
     return fig, " ".join(parts)
 
 
@@ -215,7 +225,7 @@ def _text_colour(hex_colour: str) -> str:
     return "white" if (0.299 * r + 0.587 * g + 0.114 * b) < 0.55 else "black"
 
 
-WAVE_LABELS = {"pre": "Avant", "post": "Après", "followup": "Suivi"}
+WAVE_LABELS = {"pre": N_("Avant"), "post": N_("Après"), "followup": N_("Suivi")}
 
 
 def likert_diverging(
@@ -243,7 +253,7 @@ def likert_diverging(
     if k < 2:
         raise ValueError("a Likert scale needs at least 2 response codes")
     colours = diverging_colours(k)
-    wl = {**WAVE_LABELS, **(wave_labels or {})}
+    wl = {**{w: _(text) for w, text in WAVE_LABELS.items()}, **(wave_labels or {})}
     wave_order = list(waves) if waves is not None else list(pd.unique(df["wave"]))
     items = list(pd.unique(df["item"]))
     df["_secret"] = suppressed_mask(df)
@@ -316,9 +326,11 @@ def likert_diverging(
                 agree = shares[[i for i in range(k) if i > centre]].sum()
                 disagree = shares[lower].sum()
                 item_summary.append(
-                    f"{wl.get(wave, wave).lower()} {fmt_pct(agree, 0)} d'accord et "
-                    f"{fmt_pct(disagree, 0)} pas d'accord")
-            summary.append(f"{item} : " + ", ".join(item_summary))
+                    _("{wave} {agree} d'accord et {disagree} pas d'accord").format(
+                        wave=wl.get(wave, wave).lower(), agree=fmt_pct(agree, 0),
+                        disagree=fmt_pct(disagree, 0)))
+            summary.append(_("{item} : {shares}").format(item=item,
+                                                         shares=", ".join(item_summary)))
 
         ax.set_xlim(-lim, lim)
         ax.xaxis.set_major_locator(ticker.MultipleLocator(0.5 if lim > 0.75 else 0.25))
@@ -337,13 +349,18 @@ def likert_diverging(
                    handlelength=1.2, columnspacing=1.0)
     fig.impact_secret = any_secret  # type: ignore[attr-defined]
     freeze_layout(fig)
-    scale = "paire" if k % 2 == 0 else "impaire"
+    scale = _("paire") if k % 2 == 0 else _("impaire")
     alt = (
-        f"Barres empilées divergentes : distribution des réponses à {len(items)} item"
-        f"{'s' if len(items) > 1 else ''} sur une échelle à {k} modalités ({scale}), "
-        f"par vague ({', '.join(wl.get(w, w).lower() for w in wave_order)}), centrées sur le "
-        "point neutre ; le désaccord est à gauche, l'accord à droite. "
-        + " ; ".join(summary) + ("" if summary and summary[-1].endswith(".") else ".")
+        ngettext("Barres empilées divergentes : distribution des réponses à {n} item sur une "
+                 "échelle à {k} modalités ({parity}), par vague ({waves}), centrées sur le "
+                 "point neutre ; le désaccord est à gauche, l'accord à droite.",
+                 "Barres empilées divergentes : distribution des réponses à {n} items sur une "
+                 "échelle à {k} modalités ({parity}), par vague ({waves}), centrées sur le "
+                 "point neutre ; le désaccord est à gauche, l'accord à droite.",
+                 len(items)).format(
+            n=len(items), k=k, parity=scale,
+            waves=", ".join(wl.get(w, w).lower() for w in wave_order))
+        + " " + " ; ".join(summary) + ("" if summary and summary[-1].endswith(".") else ".")
     )
     return fig, alt
 
@@ -352,12 +369,12 @@ def likert_diverging(
 
 STAGES = ("read", "excluded", "quarantined", "kept", "linked", "analysed")
 STAGE_LABELS = {
-    "read": "Réponses lues dans les exports",
-    "excluded": "Exclues (règles documentées)",
-    "quarantined": "Mises en quarantaine (contrôles)",
-    "kept": "Réponses conservées",
-    "linked": "Répondants appariés entre vagues",
-    "analysed": "Répondants analysés",
+    "read": N_("Réponses lues dans les exports"),
+    "excluded": N_("Exclues (règles documentées)"),
+    "quarantined": N_("Mises en quarantaine (contrôles)"),
+    "kept": N_("Réponses conservées"),
+    "linked": N_("Répondants appariés entre vagues"),
+    "analysed": N_("Répondants analysés"),
 }
 
 
@@ -409,7 +426,7 @@ def sample_flow(
     bad = set(df["stage"]) - set(STAGES)
     if bad:
         raise ValueError(f"sample_flow: unknown stage(s) {sorted(bad)}; expected {STAGES}")
-    labels = {**STAGE_LABELS, **(stage_labels or {})}
+    labels = {**{st: _(text) for st, text in STAGE_LABELS.items()}, **(stage_labels or {})}
     plabels = dict(programme_labels or {})
     progs = list(pd.unique(df["programme"]))
     reason = df["reason"] if "reason" in df.columns else pd.Series("", index=df.index)
@@ -446,10 +463,11 @@ def sample_flow(
         for st in ("excluded", "quarantined"):
             rs = sub[(sub["stage"] == st) & (sub["n"] > 0)]
             bodies[st] = "\n".join(
-                wrap(f"– {r or 'motif non précisé'} : {fmt_int(n)}", 44)
+                wrap(_("– {reason} : {n}").format(reason=r or _("motif non précisé"),
+                                                 n=fmt_int(n)), 44)
                 for r, n in zip(rs["reason"], rs["n"], strict=True))
             if overlap.get((prog, st)):
-                bodies[st] += "\n(motifs cumulables)"
+                bodies[st] += "\n" + _("(motifs cumulables)")
             titles[st] = f"{wrap(labels[st], 34)}\nn = {fmt_int(totals.get(st, 0))}"
         title_lines = max(t.count("\n") + 1 for t in titles.values())
         body_lines = max((b.count("\n") + 1 if b else 0) for b in bodies.values())
@@ -470,7 +488,7 @@ def sample_flow(
                                                              "analysed"))}
         for prog, totals, titles, bodies, side_h, row_h in layouts:
             name = plabels.get(prog, str(prog))
-            ax.text(0, top, name, ha="left", va="top", fontsize=8.5, fontweight="bold")
+            ax.text(0, top, drawn(name), ha="left", va="top", fontsize=8.5, fontweight="bold")
             main_y = top - head_h - box_h
             mid_y = main_y + box_h / 2
             main = [st for st in ("read", "kept", "linked", "analysed") if st in totals]
@@ -491,20 +509,26 @@ def sample_flow(
             for st, x in side_x.items():
                 _arrow(ax, (x + side_w / 2, bus_y), (x + side_w / 2, side_top))
                 _box(ax, x, side_top - side_h, side_w, side_h, titles[st], bodies[st])
-            alt_parts.append(
-                f"{name} : {fmt_int(totals['read'])} réponses lues, "
-                f"{fmt_int(totals.get('excluded', 0))} exclues, "
-                f"{fmt_int(totals.get('quarantined', 0))} mises en quarantaine, "
-                f"{fmt_int(totals['kept'])} conservées"
-                + (f", {fmt_int(totals['linked'])} répondants appariés" if "linked" in totals
-                   else "")
-                + (f", {fmt_int(totals['analysed'])} analysés" if "analysed" in totals else "")
-            )
+            alt_parts.append(_flow_alt(name, totals))
             top -= row_h
-    alt = ("Diagramme de flux de l'échantillon par programme, des réponses lues dans les "
-           "exports jusqu'aux répondants analysés, avec les exclusions et les mises en "
-           "quarantaine par motif. " + " ; ".join(alt_parts) + ".")
+    alt = (_("Diagramme de flux de l'échantillon par programme, des réponses lues dans les "
+             "exports jusqu'aux répondants analysés, avec les exclusions et les mises en "
+             "quarantaine par motif.") + " " + " ; ".join(alt_parts) + ".")
     return fig, alt
+
+
+def _flow_alt(name: str, totals: Mapping[str, int]) -> str:
+    """One programme's counts, for the flow diagram's text alternative."""
+    text = _("{programme} : {read} réponses lues, {excluded} exclues, {quarantined} mises en "
+             "quarantaine, {kept} conservées").format(
+        programme=name, read=fmt_int(totals["read"]),
+        excluded=fmt_int(totals.get("excluded", 0)),
+        quarantined=fmt_int(totals.get("quarantined", 0)), kept=fmt_int(totals["kept"]))
+    if "linked" in totals:
+        text += _(", {n} répondants appariés").format(n=fmt_int(totals["linked"]))
+    if "analysed" in totals:
+        text += _(", {n} analysés").format(n=fmt_int(totals["analysed"]))
+    return text
 
 
 # --------------------------------------------------------------------------- employment curve
@@ -519,8 +543,8 @@ def survival_curve(
     *,
     group: str | None = None,
     group_labels: Mapping[str, str] | None = None,
-    ylabel: str = "Part en emploi",
-    xlabel: str = "Mois depuis la fin du programme",
+    ylabel: str | None = None,
+    xlabel: str | None = None,
     width: float = FIG_WIDTH,
 ) -> tuple[Figure, str]:
     """Step curve of the share in employment by months since the programme, with its 95 % CI
@@ -528,15 +552,19 @@ def survival_curve(
 
     Input: tidy ``time`` (months), ``estimate, ci_low, ci_high`` (proportions), ``at_risk``;
     optional ``group`` column (one curve per group, in order of appearance) and
-    ``suppressed`` (time points not plotted; the number at risk reads « s. »).
+    ``suppressed`` (time points not plotted; the number at risk reads « s. »). ``ylabel`` and
+    ``xlabel`` default to « Part en emploi » and « Mois depuis la fin du programme », in the
+    report's language.
     """
+    ylabel = _("Part en emploi") if ylabel is None else ylabel
+    xlabel = _("Mois depuis la fin du programme") if xlabel is None else xlabel
     require_columns(df, ["time", "estimate", "ci_low", "ci_high", "at_risk"], "survival_curve")
     keys = list(pd.unique(df[group])) if group else [None]
     df = df.sort_values("time", kind="stable").reset_index(drop=True)
     df["_secret"] = suppressed_mask(df)
     glabels = dict(group_labels or {})
     tmax = float(df["time"].max())
-    names = [_("Ensemble") if k is None else glabels.get(k, str(k)) for k in keys]
+    names = [_("Ensemble") if k is None else drawn(glabels.get(k, str(k))) for k in keys]
     fig = new_figure(width, 3.0 + 0.17 * len(keys))
     alt_parts = []
     with mpl.rc_context(STYLE):
@@ -556,10 +584,11 @@ def survival_curve(
             ax.step(t_ext, est, where="post", color=colour, label=names[gi])
             first, last = shown.iloc[0], shown.iloc[-1]
             alt_parts.append(
-                f"{names[gi]} : {fmt_pct(first['estimate'], 0)} à "
-                f"{fmt_int(first['time'])} mois, {fmt_pct(last['estimate'], 0)} "
-                f"à {fmt_int(last['time'])} mois (IC à 95 % "
-                f"[{fmt_pct(last['ci_low'], 0)}{NNBSP}; {fmt_pct(last['ci_high'], 0)}])")
+                _("{group} : {first} à {t0} mois, {last} à {t1} mois (IC à 95 % {ci})").format(
+                    group=names[gi], first=fmt_pct(first["estimate"], 0),
+                    t0=fmt_int(first["time"]), last=fmt_pct(last["estimate"], 0),
+                    t1=fmt_int(last["time"]),
+                    ci=_pct_interval(last["ci_low"], last["ci_high"])))
         ax.set_xlim(0, tmax)
         ax.set_ylim(0, 1)
         xt = [v for v in ticker.MaxNLocator(nbins=8, integer=True).tick_values(0, tmax)
@@ -599,9 +628,18 @@ def survival_curve(
                 tax.text(tick, gi, txt, ha="center", va="center", fontsize=7)
     fig.impact_secret = bool(df["_secret"].any())  # type: ignore[attr-defined]
     freeze_layout(fig)
-    alt = (f"Courbe en escalier : {ylabel.lower()} selon le nombre de mois depuis la fin du "
-           "programme, avec une bande d'intervalle de confiance à 95 % et les effectifs à "
-           "risque sous l'axe. " + " ; ".join(alt_parts) + ".")
+    alt = (_("Courbe en escalier : {what} selon le nombre de mois depuis la fin du programme, "
+             "avec une bande d'intervalle de confiance à 95 % et les effectifs à risque sous "
+             "l'axe.").format(what=ylabel[:1].lower() + ylabel[1:])
+           + " " + " ; ".join(alt_parts) + ".")
     if fig.impact_secret:  # type: ignore[attr-defined]
-        alt += " Certains points sont sous secret statistique (s.) et ne sont pas tracés."
+        alt += " " + _("Certains points sont sous secret statistique ({s}) et ne sont pas "
+                       "tracés.").format(s=SECRET)
     return fig, alt
+
+
+def _pct_interval(low: float, high: float) -> str:
+    """« [38 % ; 59 %] » / "[38%, 59%]": an interval of percentages, separated as
+    :func:`impact.report.formatting.fmt_ci` separates one in the current language."""
+    sep = f"{NNBSP}; " if current_language() == "fr" else ", "
+    return f"[{fmt_pct(low, 0)}{sep}{fmt_pct(high, 0)}]"

@@ -48,6 +48,7 @@ __all__ = [
     "extract_messages",
     "gettext",
     "lookup",
+    "ngettext",
     "message_sources",
     "pgettext",
     "update_catalogue",
@@ -215,6 +216,21 @@ def word_for(words: Mapping[str, str], code: object, default: str | None = None)
     if key in words:
         return gettext(words[key])
     return key if default is None else default
+
+
+#: Languages whose singular covers 0 and 1 (« 0 valeur », « 1 valeur »); the others
+#: (English) use the singular for exactly 1 (CLDR plural rules, « one » category).
+_SINGULAR_UP_TO_ONE = {"fr"}
+
+
+def ngettext(singular: str, plural: str, n: float) -> str:
+    """The form of ``singular`` / ``plural`` (both French, both in the catalogue) that ``n``
+    takes in the current language, translated: French uses the singular for 0 and 1,
+    English for 1 only (``ngettext("{n} valeur", "{n} valeurs", 0)`` → « {n} valeur » /
+    "{n} values"). Babel's extractor reads both strings as msgids."""
+    lang = current_language()
+    one = abs(n) < 2 if lang in _SINGULAR_UP_TO_ONE else n == 1
+    return gettext(singular if one else plural)
 
 
 def gettext(message: str) -> str:

@@ -362,11 +362,15 @@ def figure(
     text. ``alt`` (required, non-empty): the
     text alternative read by screen readers and shown when images are off; the functions of
     :mod:`impact.report.figures` return ``(fig, alt)`` so ``figure(*forest_plot(df), title=…)``
-    works.
+    works. It is typeset in the current language here (an attribute is out of reach of
+    :func:`impact.report.typography.typeset_html`): French spaces, or English punctuation
+    and quotes around the French proper names it cites.
     ``secret``: add the « s. » footnote; by default, True when the Figure was built with
     suppressed values (``fig.impact_secret``, set by :mod:`impact.report.figures`).
     """
-    alt = _require_text("alt", alt)
+    from impact.report.typography import typeset
+
+    alt = typeset(_require_text("alt", alt), current_language())
     if secret is None:
         secret = bool(getattr(fig, "impact_secret", False) or getattr(fig, "secret", False))
     return Exhibit(

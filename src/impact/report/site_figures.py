@@ -29,6 +29,7 @@ from impact.report.figure_style import (
 )
 from impact.report.formatting import fmt_ci, fmt_int, fmt_number
 from impact.report.i18n import gettext as _
+from impact.report.i18n import ngettext
 
 __all__ = ["FUNNEL_Z", "caterpillar_plot", "funnel_plot"]
 
@@ -42,7 +43,7 @@ FUNNEL_Z = (1.959964, 3.090232)
 def funnel_plot(
     df: pd.DataFrame,
     *,
-    unit_name: str = "établissements",
+    unit_name: str | None = None,
     width: float = FIG_WIDTH,
 ) -> tuple[Figure, str]:
     """Funnel plot (Spiegelhalter 2005, *Stat. Med.* 24:1185): each cell's mean change
@@ -55,6 +56,7 @@ def funnel_plot(
     overall, sd_overall``); suppressed cells are not in it.
     """
     require_columns(df, ["label", "n", "estimate", "overall", "sd_overall"], "funnel_plot")
+    unit_name = _("établissements") if unit_name is None else unit_name
     labels = list(pd.unique(df["label"]))
     cols = 2 if len(labels) > 1 else 1
     rows = math.ceil(len(labels) / cols)
@@ -88,15 +90,17 @@ def funnel_plot(
             ax.grid(color="#EEEEEE", lw=0.5)
             ax.set_axisbelow(True)
             alt_parts.append(
-                f"{label} : {fmt_int(len(sub))} {unit_name}, évolution d'ensemble "
-                f"{fmt_number(theta)} point, {fmt_int(int(outside.sum()))} hors des limites à "
-                "99,8 %")
+                _("{label} : {n} {units}, évolution d'ensemble {theta} point, {k} hors des "
+                  "limites à 99,8 %").format(label=label, n=fmt_int(len(sub)), units=unit_name,
+                                            theta=fmt_number(theta),
+                                            k=fmt_int(int(outside.sum()))))
         for ax in axes[len(labels):]:
             ax.set_axis_off()
     freeze_layout(fig)
-    alt = (f"Graphique en entonnoir : évolution moyenne de chaque {unit_name[:-1]} selon son "
-           "nombre de paires, autour de l'évolution d'ensemble, avec les limites à 95 % "
-           "(tirets) et à 99,8 % (pointillés). " + " ; ".join(alt_parts) + ".")
+    alt = (_("Graphique en entonnoir : évolution moyenne des {units} selon leur nombre de "
+             "paires, autour de l'évolution d'ensemble, avec les limites à 95 % (tirets) et à "
+             "99,8 % (pointillés).").format(units=unit_name)
+           + " " + " ; ".join(alt_parts) + ".")
     return fig, alt
 
 
@@ -107,7 +111,7 @@ def funnel_plot(
 def caterpillar_plot(
     df: pd.DataFrame,
     *,
-    unit_name: str = "établissements",
+    unit_name: str | None = None,
     width: float = FIG_WIDTH,
 ) -> tuple[Figure, str]:
     """Caterpillar plot: each cell's (site's) mean change with its 95 % CI, sorted from the
@@ -122,6 +126,7 @@ def caterpillar_plot(
     """
     require_columns(df, ["label", "estimate", "ci_low", "ci_high", "overall"],
                     "caterpillar_plot")
+    unit_name = _("établissements") if unit_name is None else unit_name
     df = df[~suppressed_mask(df)]
     names = df["site"] if "site" in df.columns else df["subgroup_value"].astype(str)
     labels = list(pd.unique(df["label"]))
@@ -161,20 +166,25 @@ def caterpillar_plot(
             ax.set_xlabel(_("Évolution moyenne (points) et IC à 95 %"), fontsize=7)
             ax.grid(axis="x", color="#EEEEEE", lw=0.5)
             ax.set_axisbelow(True)
-            alt_parts.append(
-                f"{label} : {fmt_int(len(sub))} {unit_name}, évolution de "
-                f"{fmt_number(est.min())} à {fmt_number(est.max())} point autour de "
-                f"l'ensemble ({fmt_number(theta)}) ; {fmt_int(int(apart.sum()))} intervalle"
-                f"{'s' if apart.sum() > 1 else ''} sans l'évolution d'ensemble ; plus faible "
-                f"{sub['_name'].iloc[0].replace(chr(10), ' ')} "
-                f"{fmt_number(est[0])} {fmt_ci(lo[0], hi[0])}, plus forte "
-                f"{sub['_name'].iloc[-1].replace(chr(10), ' ')} "
-                f"{fmt_number(est[-1])} {fmt_ci(lo[-1], hi[-1])}")
+            alt_parts.append(ngettext(
+                "{label} : {n} {units}, évolution de {low} à {high} point autour de l'ensemble "
+                "({theta}) ; {k} intervalle sans l'évolution d'ensemble ; plus faible {first} "
+                "{first_value}, plus forte {last} {last_value}",
+                "{label} : {n} {units}, évolution de {low} à {high} point autour de l'ensemble "
+                "({theta}) ; {k} intervalles sans l'évolution d'ensemble ; plus faible {first} "
+                "{first_value}, plus forte {last} {last_value}", int(apart.sum())).format(
+                label=label, n=fmt_int(len(sub)), units=unit_name, low=fmt_number(est.min()),
+                high=fmt_number(est.max()), theta=fmt_number(theta),
+                k=fmt_int(int(apart.sum())),
+                first=sub["_name"].iloc[0].replace("\n", " "),
+                first_value=f"{fmt_number(est[0])} {fmt_ci(lo[0], hi[0])}",
+                last=sub["_name"].iloc[-1].replace("\n", " "),
+                last_value=f"{fmt_number(est[-1])} {fmt_ci(lo[-1], hi[-1])}"))
         for ax in axes[len(labels):]:
             ax.set_axis_off()
     freeze_layout(fig)
-    alt = (f"Graphique en chenille : évolution moyenne de chaque {unit_name[:-1]} avec son "
-           "intervalle de confiance à 95 %, classés de la plus faible à la plus forte, et une "
-           "ligne en tirets à l'évolution de l'ensemble du programme. "
-           + " ; ".join(alt_parts) + ".")
+    alt = (_("Graphique en chenille : évolution moyenne des {units} avec leur intervalle de "
+             "confiance à 95 %, classés de la plus faible à la plus forte, et une ligne en "
+             "tirets à l'évolution de l'ensemble du programme.").format(units=unit_name)
+           + " " + " ; ".join(alt_parts) + ".")
     return fig, alt

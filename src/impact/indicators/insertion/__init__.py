@@ -10,7 +10,7 @@ that are not linked to a baseline job seeker (unlinked codes, or linked to a bas
 another audience) cannot be placed in a cohort or a subgroup: they are left out of every rate
 and counted in ``followup_outside_cohort``.
 
-Outcomes (``measure``; definitions, in French, in :data:`DEFINITIONS` and
+Outcomes (``measure``; definitions, in French and English, in :data:`DEFINITIONS`; in French in
 ``docs/insertion_definitions.md``): ``employment``, ``durable_employment``,
 ``qualifying_training``, ``positive_exit``, ``job_in_industry`` (among all respondents) and
 ``job_in_industry_among_active`` (among respondents in a job or in training).
@@ -120,11 +120,13 @@ import importlib
 import pandas as pd
 
 from impact.indicators.insertion.definitions import (
+    DEFINITION_KEYS,
     DEFINITIONS,
     INDICATORS,
     OUTCOMES,
     InsertionSettings,
     band_labels,
+    definition_text,
     definitions_markdown,
     write_definitions,
 )
@@ -147,12 +149,14 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "DEFINITION_KEYS",
     "DEFINITIONS",
     "INDICATORS",
     "OUTCOMES",
     "InsertionSettings",
     "average_marginal_effects",
     "band_labels",
+    "definition_text",
     "definitions_markdown",
     "fit_logit",
     "followup_cohort",

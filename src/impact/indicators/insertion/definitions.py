@@ -58,10 +58,12 @@ contract.register(INDICATORS)
 
 
 # ---------------------------------------------------------------------------------------------
-# definitions (French: they go to the report's annex)
+# definitions (French, the report's language; ``*_en``: the same in English, for the English
+# edition — kept next to the French so that a change to one is seen to need the other)
 
 #: One entry per outcome: label, definition, numerator, denominator, the convention it follows
-#: and what was (and was not) verified about that convention.
+#: and what was (and was not) verified about that convention; each key also as ``<key>_en``
+#: (English). ``docs/insertion_definitions.md`` is made from the French keys only.
 DEFINITIONS: dict[str, dict[str, str]] = {
     "employment": {
         "label": "Accès à l'emploi au moment de l'enquête de suivi",
@@ -94,6 +96,38 @@ DEFINITIONS: dict[str, dict[str, str]] = {
                         "détaillée des situations retenues non consultée) ; distinction accès / "
                         "reclassement lue dans la dépêche AFP, pas dans une note "
                         "méthodologique de Pôle emploi.",
+        "label_en": "Access to employment at the time of the follow-up survey",
+        "definition_en": "Share of follow-up respondents who report holding a job, whatever the "
+                         "contract (permanent, fixed-term, temporary agency work, including jobs "
+                         "of less than 6 months), on the date they answer, a few months (3 to 6 "
+                         "depending on the action) after the end of the action.",
+        "numerator_en": "Situation among those of the `insertion.employment` key (by default "
+                        "`emploi_durable` and `emploi_court`).",
+        "denominator_en": "Baseline job seekers who answered the follow-up survey and gave their "
+                          "situation.",
+        "convention_en": "Close to France Travail's (formerly Pôle emploi) « taux d'accès à "
+                         "l'emploi 6 mois après la formation » (rate of access to employment 6 "
+                         "months after training), with two differences. France Travail detects, in "
+                         "its files and in hiring declarations, access to a job of at least one "
+                         "month at any time in the six months after leaving training (a flow); we "
+                         "measure a situation reported on one date (a state), which corresponds "
+                         "rather to the former « taux de reclassement » (re-employment rate) of "
+                         "Pôle emploi's « Sortants de formation » survey (people in employment on "
+                         "a given date, six months later). Our rate is therefore in principle "
+                         "lower than an access rate in France Travail's sense over the same "
+                         "period; conversely, a job of less than one month is counted here.",
+        "sources_en": "France Travail, data set « Sortants de formation et retour à l'emploi » "
+                      "(data.gouv.fr): the access-to-employment indicator « vise à repérer l'accès "
+                      "à un emploi d'une durée minimale d'un mois au cours des six mois qui "
+                      "suivent la sortie de formation » (detects access to a job lasting at least "
+                      "one month in the six months after leaving training); AFP dispatch of 2 "
+                      "December 2016 on Pôle emploi's first publication of this rate, which "
+                      "distinguishes it from the « taux de reclassement » (employment at a given "
+                      "moment, six months later).",
+        "verification_en": "France Travail's definition read in the data.gouv.fr page (detailed "
+                           "list of the situations counted not consulted); the access / "
+                           "re-employment distinction read in the AFP dispatch, not in a "
+                           "methodological note of Pôle emploi.",
     },
     "durable_employment": {
         "label": "Emploi durable",
@@ -122,6 +156,33 @@ DEFINITIONS: dict[str, dict[str, str]] = {
                         "publiques). Le contenu exact de l'EDI du Céreq (CDI, fonctionnaires, "
                         "non-salariés) est cité de mémoire : non vérifié dans une source "
                         "consultée.",
+        "label_en": "Sustained employment",
+        "definition_en": "Share of respondents on a permanent contract, or on a fixed-term "
+                         "contract or temporary agency assignment of 6 months or more, on the date "
+                         "of the follow-up survey (reported situation `emploi_durable`).",
+        "numerator_en": "Situation `emploi_durable`.",
+        "denominator_en": "As for access to employment.",
+        "convention_en": "The « emploi durable » (sustained employment) of DARES and France "
+                         "Travail (« Sortants » survey of people leaving the job seekers' "
+                         "registers; indicators of return to sustained employment): permanent "
+                         "contracts, contracts of 6 months or more and business creations. The "
+                         "questionnaire distinguishes neither business creation nor tenure in the "
+                         "civil service: respondents classify these themselves. It is not Céreq's "
+                         "« emploi à durée indéterminée » (EDI, open-ended employment; Génération "
+                         "surveys), which, to our knowledge (not verified), does not count long "
+                         "fixed-term contracts: the sustained employment measured here would "
+                         "then be broader than the EDI. Work-integration schemes (IAE) count « "
+                         "more than 6 months » where we count « 6 months or more ».",
+        "sources_en": "DARES, Dares Résultats no. 023 (June 2018), « Les sortants des listes de "
+                      "Pôle emploi en 2016 »: « emplois durables (CDI, contrats de 6 mois ou plus, "
+                      "créations d'entreprises) »; Dares Indicateurs no. 077 (October 2014): « "
+                      "contrat à durée indéterminée ou contrat à durée déterminée de six mois ou "
+                      "plus »; Plateforme de l'inclusion (communaute.inclusion.beta.gouv.fr), « "
+                      "Les sorties dynamiques dans l'IAE »; Céreq, Génération surveys.",
+        "verification_en": "DARES definition read in the two publications cited (public copies). "
+                           "The exact content of Céreq's EDI (permanent contracts, civil servants, "
+                           "self-employed) is quoted from memory: not verified in a source "
+                           "consulted.",
     },
     "qualifying_training": {
         "label": "Reprise d'une formation qualifiante",
@@ -137,6 +198,20 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "sources": "Plateforme de l'inclusion, « Les sorties dynamiques dans l'IAE ».",
         "verification": "Liste des sorties de l'IAE lue sur la page de la Plateforme de "
                         "l'inclusion, pas dans la note méthodologique DARES/ASP elle-même.",
+        "label_en": "Return to qualifying training",
+        "definition_en": "Share of respondents in qualifying training (leading to a certification) "
+                         "on the date of the follow-up survey.",
+        "numerator_en": "Situation `formation_qualifiante`.",
+        "denominator_en": "As for access to employment.",
+        "convention_en": "The « sorties positives » (positive exits) of work-integration schemes "
+                         "(IAE; DARES, ASP) include entering pre-qualifying or qualifying "
+                         "training; we count qualifying training only, non-qualifying training "
+                         "being a separate answer of the questionnaire. Whether training is "
+                         "qualifying is reported by the respondent, not checked against the "
+                         "national register of certifications (RNCP).",
+        "sources_en": "Plateforme de l'inclusion, « Les sorties dynamiques dans l'IAE ».",
+        "verification_en": "List of IAE exits read on the Plateforme de l'inclusion page, not in "
+                           "the DARES/ASP methodological note itself.",
     },
     "positive_exit": {
         "label": "Sortie positive",
@@ -161,6 +236,30 @@ DEFINITIONS: dict[str, dict[str, str]] = {
                    "l'emploi durable, de l'emploi de transition et de la sortie positive).",
         "verification": "Catégories lues sur cette page ; la note méthodologique DARES/ASP et "
                         "l'usage exact du terme par France Travail n'ont pas été consultés.",
+        "label_en": "Positive outcome",
+        "definition_en": "Share of respondents in sustained employment or in qualifying training "
+                         "on the date of the follow-up survey.",
+        "numerator_en": "Situation among those of the `insertion.positive_exit` key (by default "
+                        "`emploi_durable` and `formation_qualifiante`).",
+        "denominator_en": "As for access to employment.",
+        "convention_en": "By analogy with the exit categories of work-integration schemes "
+                         "(insertion par l'activité économique, IAE) followed by DARES and ASP: "
+                         "their « sorties dynamiques » (dynamic exits) group sustained "
+                         "employment (permanent contract, fixed-term contract or agency work of "
+                         "more than 6 months, business creation…), transitional employment "
+                         "(fixed-term contract or agency work of less than 6 months, subsidised "
+                         "contract) and « sorties positives » in the strict sense (pre-qualifying "
+                         "or qualifying training, hiring by another work-integration "
+                         "organisation). Our « positive outcome » (sustained employment or "
+                         "qualifying training) is narrower than dynamic exits (it leaves out "
+                         "transitional employment) and does not coincide with the IAE's positive "
+                         "exits in the strict sense (which leave out employment). The list of "
+                         "situations counted is a configuration key.",
+        "sources_en": "Plateforme de l'inclusion (communaute.inclusion.beta.gouv.fr), « Les "
+                      "sorties dynamiques dans l'IAE » (definitions of dynamic exit, sustained "
+                      "employment, transitional employment and positive exit).",
+        "verification_en": "Categories read on that page; the DARES/ASP methodological note and "
+                           "France Travail's exact use of the term were not consulted.",
     },
     "job_in_industry": {
         "label": "Emploi ou formation dans l'industrie (ensemble des répondants)",
@@ -176,6 +275,18 @@ DEFINITIONS: dict[str, dict[str, str]] = {
                       "d'activités (NAF) de l'Insee.",
         "sources": "Questionnaire commun (`surveys/instrument.yaml`).",
         "verification": "Sans objet (pas de convention externe).",
+        "label_en": "Job or training in industry (all respondents)",
+        "definition_en": "Share of respondents who hold a job or follow a training course in "
+                         "industry (question « Job or training in industry » = yes); respondents "
+                         "looking for work or inactive count as « no ».",
+        "numerator_en": "Employment or training situation and `job_industry` = `oui`.",
+        "denominator_en": "Respondents whose situation is known (and, if they are in a job or in "
+                          "training, their answer to the question on industry).",
+        "convention_en": "An indicator of the project's own. Belonging to industry is reported by "
+                         "the respondent; it is not coded with INSEE's classification of "
+                         "activities (NAF).",
+        "sources_en": "Common questionnaire (`surveys/instrument.yaml`).",
+        "verification_en": "Not applicable (no external convention).",
     },
     "job_in_industry_among_active": {
         "label": "Emploi ou formation dans l'industrie (parmi les personnes en emploi ou en "
@@ -189,8 +300,21 @@ DEFINITIONS: dict[str, dict[str, str]] = {
                       "ci-dessus).",
         "sources": "Questionnaire commun (`surveys/instrument.yaml`).",
         "verification": "Sans objet (pas de convention externe).",
+        "label_en": "Job or training in industry (among people in a job or in training)",
+        "definition_en": "Share, among respondents in a job or in training (qualifying or not), of "
+                         "those whose job or training is in industry.",
+        "numerator_en": "`job_industry` = `oui`.",
+        "denominator_en": "Respondents in a job or in training who answered the question on "
+                          "industry.",
+        "convention_en": "An indicator of the project's own (same caveat on self-report as above).",
+        "sources_en": "Common questionnaire (`surveys/instrument.yaml`).",
+        "verification_en": "Not applicable (no external convention).",
     },
 }
+
+#: The keys of every entry of :data:`DEFINITIONS` (each also as ``<key>_en``).
+DEFINITION_KEYS = ("label", "definition", "numerator", "denominator", "convention", "sources",
+                   "verification")
 
 _FIELDS = (("definition", "Définition"), ("numerator", "Numérateur"),
            ("denominator", "Dénominateur"), ("convention", "Convention suivie"),
@@ -217,6 +341,14 @@ def definitions_markdown() -> str:
         lines += [f"- **{title}.** {spec[key]}" for key, title in _FIELDS]
         lines.append("")
     return "\n".join(lines)
+
+
+def definition_text(outcome: str, key: str, lang: str = "fr") -> str | None:
+    """``DEFINITIONS[outcome][key]`` in ``lang`` (``"fr"`` or ``"en"``); None when that
+    language has no text for it (the caller decides the fallback and says so)."""
+    spec = DEFINITIONS.get(outcome, {})
+    text = spec.get(key if lang == "fr" else f"{key}_{lang}")
+    return str(text) if text else None
 
 
 def write_definitions(path: str | Path) -> None:

@@ -393,14 +393,27 @@ def subgroup_values(table: pd.DataFrame, variable: str, labels: Labels) -> list[
 
 
 def insertion_definitions() -> dict[str, dict]:
-    """French label and definition of each insertion outcome: those of
-    :mod:`impact.indicators.insertion` when it is installed, else the short labels above."""
-    try:
-        from impact.indicators.insertion import DEFINITIONS
+    """Label and definition of each insertion outcome in the report's language
+    (:func:`impact.report.i18n.current_language`): those of
+    :data:`impact.indicators.insertion.DEFINITIONS` (English: its ``*_en`` keys; a missing one
+    falls back to the French with a warning), else the short labels above."""
+    try:  # the definitions module only: no estimator (scipy, statsmodels) is imported
+        from impact.indicators.insertion.definitions import DEFINITIONS, definition_text
     except ImportError:  # pragma: no cover - the insertion stage is optional
-        DEFINITIONS = {}
-    out = {m: {"label": lab, "definition": ""} for m, lab in INSERTION_MEASURES.items()}
-    for m, spec in DEFINITIONS.items():
-        out[m] = {"label": spec.get("label", m),  # Markdown code spans read as plain text
-                  "definition": str(spec.get("definition", "")).replace("`", "")}
+        DEFINITIONS, definition_text = {}, None
+    lang = current_language()
+    out = {m: {"label": _(lab), "definition": ""} for m, lab in INSERTION_MEASURES.items()}
+    for m in DEFINITIONS:
+        out[m] = {key: _definition(definition_text, m, key, lang)
+                  for key in ("label", "definition")}
     return out
+
+
+def _definition(text_of, outcome: str, key: str, lang: str) -> str:
+    text = text_of(outcome, key, lang)
+    if text is None:
+        LOG.warning("insertion outcome %s has no %s text for %r "
+                    "(src/impact/indicators/insertion/definitions.py): the French is used",
+                    outcome, lang, key)
+        text = text_of(outcome, key, "fr") or (outcome if key == "label" else "")
+    return text.replace("`", "")  # Markdown code spans read as plain text
