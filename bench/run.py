@@ -3,8 +3,9 @@
 Prints a table and writes ``results/bench/*.csv``:
 
 * the example campaign in a scratch copy of the repository: cold run (empty ``results/``),
-  no-op re-run, re-run after editing only the report template, re-run after editing only the
-  conclusions file (for both, the French main report's HTML job time: the editing loop), re-run
+  no-op re-run, after editing only the report template and after editing only the conclusions
+  file: the French main report's HTML alone (its job time: the editing loop), then the rest
+  (the other documents and the PDFs; the slowest HTML job, two running side by side), re-run
   after changing one programme's export — wall time, CPU time and peak memory (largest single
   process) of each run, and per rule from Snakemake's ``benchmark:`` files of the cold run;
 * the compute floor: the same analysis as library calls in one Python process
@@ -92,8 +93,15 @@ def measured(command: list[str], cwd: Path, env: dict | None = None,
             **({"failed": usage["stderr"][-500:]} if usage["rc"] != 0 else {})}
 
 
-def snakemake(cwd: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "snakemake", "--cores", "2", "--quiet", "all", *extra]
+def snakemake(cwd: Path, *targets: str) -> list[str]:
+    # "--quiet all" silences every kind of message; it takes any words after it as kinds, so
+    # the targets (none: the rule all) come first
+    return [sys.executable, "-m", "snakemake", "--cores", "2", *targets, "--quiet", "all"]
+
+
+def editing_loop(cwd: Path) -> list[str]:
+    """The command that re-renders the French main report's HTML and nothing else."""
+    return snakemake(cwd, "results/report/impact_itip.html")
 
 
 def environment() -> dict:
@@ -108,6 +116,14 @@ def html_job_s(repo: Path, document: str = "impact_itip") -> float:
     return float(pd.read_csv(path, sep="\t")["s"].iloc[0]) if path.is_file() else math.nan
 
 
+def slowest_html_job_s(repo: Path, since: float) -> float:
+    """The longest ``report_html`` job run after ``since`` (epoch seconds), NaN if none."""
+    times = [float(pd.read_csv(path, sep="\t")["s"].iloc[0])
+             for path in (repo / "benchmarks" / "report_html").glob("*.tsv")
+             if path.stat().st_mtime > since]
+    return max(times) if times else math.nan
+
+
 def example_campaign(work: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The runs of the example campaign, and the job benchmarks of the cold one; the runs
     after an edit of the report template or of the conclusions file also give the time of
@@ -117,18 +133,20 @@ def example_campaign(work: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     runs = [dict(run="cold", **measured(snakemake(repo), repo, env))]
     cold_jobs = job_benchmarks(repo / "benchmarks")
     runs.append(dict(run="no-op", **measured(snakemake(repo), repo, env)))
-    # Snakemake compares the content of small inputs, so touching is not enough: edit them
-    template = repo / "workflow" / "notebooks" / "impact_itip.ipynb"
-    if template.is_file():
-        template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-        runs.append(dict(run="report template edited", **measured(snakemake(repo), repo,
-                                                                    env),
-                         html_s=html_job_s(repo)))
-    conclusions = repo / "config" / "report" / "conclusions.md"
-    if conclusions.is_file():
-        conclusions.write_text(conclusions.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-        runs.append(dict(run="conclusions edited", **measured(snakemake(repo), repo, env),
-                         html_s=html_job_s(repo)))
+    # The editing loop: after an edit, the French main report's HTML alone (what a researcher
+    # re-renders while writing, README), then whatever else the edit touched (the other
+    # documents, two at a time on 2 cores, and the PDFs). Snakemake compares the content of
+    # small inputs, so touching is not enough: edit them.
+    edits = [("report template", repo / "workflow" / "notebooks" / "impact_itip.ipynb"),
+             ("conclusions", repo / "config" / "report" / "conclusions.md")]
+    for what, path in edits:
+        path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        runs.append(dict(run=f"{what} edited: French HTML",
+                         **measured(editing_loop(repo), repo, env)))
+        runs[-1]["html_s"] = html_job_s(repo)  # read once the job has run
+        since = time.time()
+        runs.append(dict(run=f"{what} edited: the rest", **measured(snakemake(repo), repo, env),
+                         html_s=slowest_html_job_s(repo, since)))
     export = repo / "surveys" / "cordee" / "post.csv"
     export.write_bytes(export.read_bytes() + b"\r\n")  # a trailing blank line
     runs.append(dict(run="one export changed", **measured(snakemake(repo), repo, env)))
@@ -301,10 +319,9 @@ def main() -> int:
                 ("no-op ≤ 5 s", float(runs.loc[runs["run"] == "no-op", "wall_s"].iloc[0])
                  <= TARGETS["noop_s"]),
                 ("workflow ÷ floor ≤ 3", ratio <= TARGETS["ratio"])]
-    if "html_s" in runs:
-        edits = runs["html_s"].dropna()
-        verdicts.append(("template or conclusions edited → HTML ≤ 8 s",
-                         bool(len(edits)) and float(edits.max()) <= TARGETS["edit_html_s"]))
+    loops = runs.loc[runs["run"].str.endswith("edited: French HTML"), "html_s"].dropna()
+    verdicts.append(("template or conclusions edited → French HTML ≤ 8 s",
+                     bool(len(loops)) and float(loops.max()) <= TARGETS["edit_html_s"]))
     if not args.skip_scaling:
         print("\nScaling (impact simulate --respondents N, cold run)")
         scale, jobs = scaling(args.work, args.sizes)

@@ -289,7 +289,7 @@ def _check_citations(page: str, report_config: str) -> None:
     from bs4 import BeautifulSoup
 
     from impact.errors import ConfigError
-    from impact.report.document import check_citations
+    from impact.report.citations import check_citations
 
     config = yaml.safe_load(Path(report_config).read_text(encoding="utf-8")) or {}
     text = BeautifulSoup(page, "html.parser").get_text(" ")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,19 +21,12 @@ import pandas as pd
 
 from impact.report import drawings, notes
 from impact.report import tables as rd
+from impact.report.citations import CITATION, NOT_CITED, check_citations, cited_works
 from impact.report.i18n import translator, use_language
 from impact.survey.yamlio import read_yaml
 
-__all__ = ["Document", "cite_line", "cited_works", "open_document", "source_line"]
-
-#: « (Lakens, 2013) », « Lakens (2013) », « Bell et McCaffrey, 2002 »: author(s) and year.
-CITATION = re.compile(
-    r"\b([A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){0,2}(?:\s+(?:et|and|&)\s+[A-Z][\w'\-]+)?"
-    r"(?:\s+et al\.)?)(?:,\s*|\s+\()((?:19|20)\d{2})\b")
-#: Capitalised words followed by a year that are not citations (campaigns, laws, circulars).
-NOT_CITED = {"Campagne", "Campaign", "Enquêtes", "Surveys", "Mai", "Juin", "Loi", "Version",
-             "Handbook", "Standards"}
-
+__all__ = ["CITATION", "NOT_CITED", "Document", "check_citations", "cite_line", "cited_works",
+           "open_document", "source_line"]
 
 def source_line(campaign_label: str, tables: Sequence[int], synthetic: bool,
                 lang: str = "fr") -> str:
@@ -53,19 +45,6 @@ def source_line(campaign_label: str, tables: Sequence[int], synthetic: bool,
         text += (_(" ; tableau {numbers} du paquet de données") if len(listed) == 1
                  else _(" ; tableaux {numbers} du paquet de données")).format(numbers=joined)
     return text + "."
-
-
-def cited_works(text: str) -> set[str]:
-    """« Auteur année » keys of the citations in ``text`` (see :data:`CITATION`); « and » and
-    « & » between two authors read « et », as in the references' keys."""
-    found = set()
-    for m in CITATION.finditer(text):
-        author = " ".join("et" if w in ("and", "&") else w for w in m.group(1).split())
-        words = author.split()
-        if words[0] in NOT_CITED or words[-1].isupper():  # « CMQ-E ICI (2026) »: no author
-            continue
-        found.add(f"{author} {m.group(2)}")
-    return found
 
 
 def cite_line(template: str, title: str, when: date) -> str:
@@ -266,12 +245,6 @@ def open_document(**params) -> Document:
     return Document(params=dict(params), lang=lang, labels=labels, ind=ind,
                     accounting=accounting, quality=quality, prov=prov, config=config,
                     table_numbers=_table_numbers(params.get("datapackage")))
-
-
-def check_citations(text: str, references: Mapping[str, str]) -> list[str]:
-    """Works cited in ``text`` that the references list lacks (keys « Auteur année »)."""
-    listed = {k.lower() for k in references}
-    return sorted(c for c in cited_works(text) if c.lower() not in listed)
 
 
 #: The templates' papermill parameters (the parameter cell of ``impact_itip.ipynb``).
