@@ -601,7 +601,7 @@ def survival_curve(
         ax.grid(axis="y", color="#DDDDDD", lw=0.6)
         ax.set_axisbelow(True)
         ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
+        ax.set_ylabel(wrap(ylabel, 36))  # a measure's long name: two lines, not clipped
         if group:
             ax.legend(loc="upper left")
 
