@@ -781,6 +781,17 @@ def test_typeset_report_has_no_typography_violation(html, run):
     assert before["straight_apostrophe"] > 100 and before["space_before_colon"] > 20
 
 
+def test_every_document_renders_without_notebook_warnings(run):
+    """Warnings printed inside the kernels (a message missing from the catalogue, a French
+    label without English wording) reach the rules' logs: on the example there is none."""
+    logs = sorted((run / "logs" / "report_html").glob("*.log"))
+    assert len(logs) == 4
+    said = {log.name: [line for line in log.read_text(encoding="utf-8").splitlines()
+                       if "notebook cell" in line or "no en translation" in line
+                       or "no English wording" in line] for log in logs}
+    assert not {name: lines for name, lines in said.items() if lines}
+
+
 def test_report_tables_in_english(run, indicators):
     """The table helpers and notes on the real indicator tables, in English: English labels
     from the instrument, headers from the catalogue, English numbers."""

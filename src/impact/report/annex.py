@@ -274,10 +274,10 @@ def linkage_exhibit(a: Annex) -> notes.Exhibit:
 
 # --------------------------------------------------------------------------- fieldwork
 
-_FIELDWORK_COLUMNS = {
-    "programme": "Programme", "wave": "Vague", "site": "Établissement ou session",
-    "expected": "Attendus", "responses": "Réponses", "respondents": "Répondants",
-    "response_rate": "Taux de réponse", "rate": "Taux de réponse",
+_FIELDWORK_COLUMNS = {  # N_: extracted for the catalogue, translated where shown
+    "programme": N_("Programme"), "wave": N_("Vague"), "site": N_("Établissement ou session"),
+    "expected": N_("Attendus"), "responses": N_("Réponses"), "respondents": N_("Répondants"),
+    "response_rate": N_("Taux de réponse"), "rate": N_("Taux de réponse"),
 }
 
 
