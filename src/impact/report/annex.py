@@ -26,7 +26,7 @@ import pandas as pd
 
 from impact.report import drawings, notes
 from impact.report import tables as rd
-from impact.report.formatting import MISSING, SECRET, fmt_int, fmt_number, fmt_pct
+from impact.report.formatting import MISSING, SECRET, fmt_int, fmt_number, fmt_pct, lower_first
 from impact.report.i18n import N_, translator
 
 __all__ = [
@@ -128,10 +128,6 @@ class Annex(drawings.DrawsFigures):
 
     def wave(self, code: str) -> str:
         return self.labels.wave(code)  # already in the annex's language
-
-
-def _lc(text: str) -> str:
-    return text[:1].lower() + text[1:] if text else text
 
 
 # --------------------------------------------------------------------------- files
@@ -360,7 +356,7 @@ def likert_exhibits(a: Annex, programme: str) -> list[notes.Exhibit]:
                                       wave_labels={wf: a.wave(wf).capitalize(),
                                                    wt: a.wave(wt).capitalize()},
                                       waves=[wf, wt]),
-            title=title.format(scale=_lc(a.labels.measure(scale)), wf=a.wave(wf),
+            title=title.format(scale=lower_first(a.labels.measure(scale)), wf=a.wave(wf),
                                wt=a.wave(wt), programme=name),
             label=f"annex-likert-{programme}-{scale}", fmt="svg",
             lecture=lect,
@@ -412,7 +408,7 @@ def site_effects_exhibits(a: Annex, programme: str) -> list[notes.Exhibit]:
     ff = ff.assign(site=ff["subgroup_value"].map(lambda v: a.labels.value("site", v)))
     out = []
     for measure, cells in ff.groupby("measure", sort=False):
-        label = _lc(a.labels.measure(str(measure)))
+        label = lower_first(a.labels.measure(str(measure)))
         out.append(notes.figure(
             *a.draw("caterpillar_plot", cells), fmt="svg",
             title=_("Évolution de l'échelle « {scale} » par établissement ou session — "

@@ -22,6 +22,7 @@ import pandas as pd
 from impact.report import drawings, notes
 from impact.report import tables as rd
 from impact.report.citations import CITATION, NOT_CITED, check_citations, cited_works
+from impact.report.formatting import lower_first
 from impact.report.i18n import translator, use_language
 from impact.survey.yamlio import read_yaml
 
@@ -33,7 +34,7 @@ def source_line(campaign_label: str, tables: Sequence[int], synthetic: bool,
     """« Enquêtes Impact ITIP, campagne 2025-2026 — données synthétiques de démonstration ;
     tableaux 1 et 2 du paquet de données. » (the tables' numbers in the datapackage)."""
     _ = translator(lang)
-    label = campaign_label[:1].lower() + campaign_label[1:]
+    label = lower_first(campaign_label)
     text = _("Enquêtes Impact ITIP, {campaign}").format(campaign=label)
     if synthetic:
         text += _(" — données synthétiques de démonstration")

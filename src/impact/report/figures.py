@@ -56,6 +56,7 @@ from impact.report.formatting import (
     fmt_int,
     fmt_number,
     fmt_pct,
+    lower_first,
 )
 from impact.report.i18n import N_, current_language, ngettext
 from impact.report.i18n import gettext as _
@@ -630,7 +631,7 @@ def survival_curve(
     freeze_layout(fig)
     alt = (_("Courbe en escalier : {what} selon le nombre de mois depuis la fin du programme, "
              "avec une bande d'intervalle de confiance à 95 % et les effectifs à risque sous "
-             "l'axe.").format(what=ylabel[:1].lower() + ylabel[1:])
+             "l'axe.").format(what=lower_first(ylabel))
            + " " + " ; ".join(alt_parts) + ".")
     if fig.impact_secret:  # type: ignore[attr-defined]
         alt += " " + _("Certains points sont sous secret statistique ({s}) et ne sont pas "

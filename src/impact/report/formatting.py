@@ -115,6 +115,7 @@ __all__ = [
     "fmt_table",
     "fmt_text",
     "is_missing",
+    "lower_first",
     "magnitude_words",
     "plain_spaces",
     "suppress",
@@ -241,6 +242,12 @@ def fmt_date(d: dt.date | str) -> str:
 def fmt_text(x: object) -> str:
     """Labels: str(x), missing → « – »."""
     return MISSING if is_missing(x) else str(x)
+
+
+def lower_first(text: str) -> str:
+    """``text`` with a lower-case first letter: a label (« Image de l'industrie ») used inside
+    a sentence."""
+    return text[:1].lower() + text[1:] if text else text
 
 
 def suppress(value: object, suppressed: bool) -> object:

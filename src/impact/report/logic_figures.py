@@ -27,6 +27,7 @@ from matplotlib.ft2font import FT2Font
 from matplotlib.patches import FancyBboxPatch
 
 from impact.report.figure_style import FIG_WIDTH, OKABE_ITO, STYLE, blend, new_figure, wrap
+from impact.report.formatting import lower_first
 from impact.report.i18n import N_, current_language
 from impact.report.i18n import gettext as _
 from impact.report.typography import typeset
@@ -168,16 +169,12 @@ def _alt(models: Sequence[Mapping], lang: str) -> str:
     parts = [_("Théorie du changement de chaque programme, en trois colonnes reliées par des "
                "flèches : activités, effets attendus, et mesures du questionnaire.")]
     for m in models:
-        lists = {key: ", ".join(_lc(str(x).strip()) for x in m.get(key, []))
+        lists = {key: ", ".join(lower_first(str(x).strip()) for x in m.get(key, []))
                  for key, _head, _hue in COLUMNS}
         parts.append(_("{programme} — activités : {activities} ; effets attendus : "
                        "{intermediate} ; mesuré par : {measured}.").format(
             programme=m["programme"], **{k: v or "–" for k, v in lists.items()}))
     return typeset(" ".join(parts), lang)
-
-
-def _lc(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def logic_model(models: Sequence[Mapping[str, object]], *,

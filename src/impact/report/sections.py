@@ -22,6 +22,7 @@ from impact.report.formatting import (
     fmt_number,
     fmt_pct,
     fmt_table,
+    lower_first,
 )
 
 __all__ = [
@@ -43,10 +44,6 @@ __all__ = [
     "subgroups",
     "summary",
 ]
-
-
-def _lc(text: str) -> str:
-    return text[:1].lower() + text[1:] if text else text
 
 
 def _est_ci(value, low, high, decimals: int = 2) -> str:
@@ -87,8 +84,8 @@ def summary(doc: Document) -> notes.Exhibit | None:
                 "preuve"),
         lecture=_("Pour {programme}, critère « {crit} » : {effect} ({numbers}), niveau de "
                   "preuve {sec} sur 5, {n} répondants.").format(
-            programme=r[cols[0]], crit=_lc(r[cols[1]]), effect=r[cols[3]], numbers=r[cols[4]],
-            sec=r[cols[5]], n=r[cols[6]]),
+            programme=r[cols[0]], crit=lower_first(r[cols[1]]), effect=r[cols[3]],
+            numbers=r[cols[4]], sec=r[cols[5]], n=r[cols[6]]),
         champ=_("Critères principaux déclarés pour chaque programme ; participants (et groupe "
                 "de comparaison) présents aux deux vagues comparées."),
         source=doc.source(),
@@ -113,8 +110,8 @@ def programmes_table(doc: Document) -> notes.Exhibit:
         rows.append({
             _("Programme"): doc.P(p),
             _("Vagues"): ", ".join(doc.w(x) for x in doc.waves[p]),
-            _("Réponses"): _lc(scale),
-            _("Mesures"): ", ".join(_lc(doc.labels.measure(m))
+            _("Réponses"): lower_first(scale),
+            _("Mesures"): ", ".join(lower_first(doc.labels.measure(m))
                                     for m in doc.labels.scales(p) + doc.labels.single_items(p)),
             _("Groupe de comparaison"): _("oui") if doc.labels.has_comparison(p) else _("non"),
         })
@@ -145,7 +142,7 @@ def logic_models(doc: Document) -> notes.Exhibit | None:
                   "le vérifie par : {m}.").format(
             p=first["programme"], a=", ".join(first["activities"]),
             i=", ".join(first["intermediate"]),
-            m=", ".join(_lc(x) for x in first["measured"])),
+            m=", ".join(lower_first(x) for x in first["measured"])),
         champ=_("Programmes de la campagne, décrits par l'équipe d'évaluation."),
         source=doc.secret_source(),
         note=_("Lecture de gauche à droite : activités → effets attendus → mesures du "
@@ -228,7 +225,7 @@ def reliability(doc: Document) -> notes.Exhibit:
         rd.group_rows(rel, "Programme"), label="reliability",
         title=_("Fiabilité des échelles : alpha de Cronbach et oméga de McDonald"),
         lecture=_("Pour {p}, l'échelle « {s} » a un alpha de Cronbach de {a} ({w}).").format(
-            p=r0["Programme"], s=_lc(r0["Échelle"]), a=r0[acol],
+            p=r0["Programme"], s=lower_first(r0["Échelle"]), a=r0[acol],
             w=acol.split("(")[-1].rstrip(")")),
         champ=_("Répondants ayant renseigné tous les items de l'échelle, à chaque vague."),
         source=doc.source(),
@@ -278,7 +275,7 @@ def forest(doc: Document) -> notes.Exhibit:
     best = shown.loc[shown["effect_size"].abs().idxmax()] if len(shown) else None
     lect = (_("Pour {p}, l'échelle « {s} » évolue d'une taille d'effet de {g}, l'évolution "
               "la plus marquée de la figure.").format(
-        p=best["programme"], s=_lc(best["measure"]),
+        p=best["programme"], s=lower_first(best["measure"]),
         g=_est_ci(best["effect_size"], best["ci_low"], best["ci_high"]))
         if best is not None else _("Chaque point est une taille d'effet, le trait son "
                                    "intervalle de confiance."))
@@ -375,7 +372,7 @@ def programme_change(doc: Document, p: str) -> notes.Exhibit | None:
         r = ok.iloc[0]
         lect = _("Le score moyen « {s} » des {n} participants passe de {a} ({wf}) à {b} "
                  "({wt}), soit une évolution de {d} point ; taille d'effet {g}, "
-                 "{m}.").format(s=_lc(r["label"]), n=fmt_int(r["n"]),
+                 "{m}.").format(s=lower_first(r["label"]), n=fmt_int(r["n"]),
                                 a=fmt_number(r["mean_pre"]), wf=doc.w(wf),
                                 b=fmt_number(r["mean_post"]), wt=doc.w(wt),
                                 d=_est_ci(r["change"], r["ci_low"], r["ci_high"]),
@@ -419,7 +416,7 @@ def subgroups(doc: Document, p: str) -> notes.Exhibit | None:
         lect = _("Parmi les {n} participants de la modalité « {v} » ({g}), l'échelle « {s} » "
                  "évolue d'une taille d'effet de {e}.").format(
             n=fmt_int(int(r["Paires"].replace(NNBSP, ""))), v=r["Modalité"],
-            g=_lc(r["Sous-groupe"]), s=_lc(measures_[0]), e=r[measures_[0]])
+            g=lower_first(r["Sous-groupe"]), s=lower_first(measures_[0]), e=r[measures_[0]])
     return notes.table(
         rd.group_rows(st, "Sous-groupe"), label=f"subgroups-{p}",
         title=_("Évolution par sous-groupe (taille d'effet) — {p}").format(p=doc.P(p)),
@@ -469,7 +466,7 @@ def insertion(doc: Document) -> list[notes.Exhibit] | str:
                    "l'indicateur « {m} ». Si tous les non-répondants de la cohorte étaient en "
                    "échec, le taux serait de {lo} ; s'ils avaient tous réussi, de "
                    "{hi}.").format(n=fmt_int(r0["n"]), p=r0["programme"],
-                                   r=fmt_pct(r0["estimate"]), m=_lc(r0["measure"]),
+                                   r=fmt_pct(r0["estimate"]), m=lower_first(r0["measure"]),
                                    lo=fmt_pct(r0["worst"]), hi=fmt_pct(r0["best"]))
                  if r0 is not None else _("Tous les taux sont sous le seuil de diffusion.")),
         champ=_("Demandeurs d'emploi participants ayant répondu au premier questionnaire "
@@ -491,7 +488,7 @@ def insertion(doc: Document) -> list[notes.Exhibit] | str:
         out.append(notes.figure(
             *doc.draw("survival_curve", km, group="programme",
                                     ylabel=_("Part : {m}").format(
-                                        m=_lc(doc.labels.measure(m)))),
+                                        m=lower_first(doc.labels.measure(m)))),
             label="km",
             title=_("{m} selon le nombre de mois écoulés depuis la fin de l'action").format(
                 m=doc.labels.measure(m)),
@@ -546,7 +543,7 @@ def alternatives(doc: Document) -> notes.Exhibit | None:
         title=_("Évolution des scores selon trois estimateurs"),
         lecture=_("Pour {p}, l'évolution du score « {s} » vaut {a} sur les paires complètes, "
                   "{b} avec la pondération et {c} dans le modèle mixte (points de "
-                  "l'échelle).").format(p=r0["Programme"], s=_lc(r0["Mesure"]),
+                  "l'échelle).").format(p=r0["Programme"], s=lower_first(r0["Mesure"]),
                                         a=r0["Paires complètes"], b=r0["Pondération IPW"],
                                         c=r0["Modèle mixte"]),
         champ=_("Participants de chaque programme (paires complètes, ou toutes les réponses "
@@ -569,7 +566,7 @@ def comparison(doc: Document) -> notes.Exhibit | None:
         title=_("Différence de différences et équivalence initiale des groupes"),
         lecture=_("Pour {p}, le score « {s} » des participants évolue de {a} point et celui du "
                   "groupe de comparaison de {b} ; la différence de différences vaut "
-                  "{d}.").format(p=c0["Programme"], s=_lc(c0["Mesure"]),
+                  "{d}.").format(p=c0["Programme"], s=lower_first(c0["Mesure"]),
                                  a=c0["Évolution participants"],
                                  b=c0["Évolution comparaison"],
                                  d=c0["Différence de différences [IC 95 %]"]),
