@@ -15,6 +15,7 @@ matplotlib is imported only on a miss.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -86,13 +87,21 @@ def _store(path: Path, content: dict) -> None:
     os.replace(tmp, path)
 
 
-def _key(builder: str, args: tuple, kwargs: Mapping[str, object]) -> str:
-    h = hashlib.sha256()
-    h.update(f"{builder}\0{current_language()}\0{metadata.version('matplotlib')}\0".encode())
+@functools.cache
+def _code_version() -> str:
+    """The figure code's fingerprint: the source of its modules and catalogues, matplotlib's
+    version (read once per process, not once per figure)."""
+    h = hashlib.sha256(metadata.version("matplotlib").encode())
     here = Path(__file__).parent
     catalogues = sorted(here.glob("locale/*/*/*.po"))
     for source in [*(here / name for name in _FIGURE_MODULES), *catalogues]:
         h.update(source.read_bytes())
+    return h.hexdigest()
+
+
+def _key(builder: str, args: tuple, kwargs: Mapping[str, object]) -> str:
+    h = hashlib.sha256()
+    h.update(f"{builder}\0{current_language()}\0{_code_version()}\0".encode())
     _digest(h, args)
     _digest(h, sorted(kwargs.items()))
     return h.hexdigest()[:32]
