@@ -51,6 +51,7 @@ from typing import Literal
 
 import pandas as pd
 
+from impact.report.drawings import Drawing
 from impact.report.formatting import SECRET, fmt_int
 from impact.report.i18n import N_, current_language, lookup
 from impact.report.i18n import gettext as _
@@ -314,8 +315,6 @@ def _image_html(fig: object, alt: str, fmt: str) -> str:
     A Figure or a Drawing keeps its physical width (inches) whatever the format, so that a
     200-dpi PNG is not shown at twice its intended size.
     """
-    from impact.report.drawings import Drawing
-
     width = ""
     if isinstance(fig, Drawing):
         width = f' style="width: {fig.width:.2f}in"'
@@ -372,7 +371,8 @@ def figure(
 
     alt = typeset(_require_text("alt", alt), current_language())
     if secret is None:
-        secret = bool(getattr(fig, "impact_secret", False) or getattr(fig, "secret", False))
+        secret = fig.secret if isinstance(fig, Drawing) else bool(
+            getattr(fig, "impact_secret", False))
     return Exhibit(
         kind="figure",
         number=registry.number("figure", label),
