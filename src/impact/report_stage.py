@@ -285,13 +285,13 @@ def report_html(
 
 def _check_citations(page: str, report_config: str) -> None:
     """Every work cited in the page « (Auteur, année) » must be in the config's references."""
-    import yaml
     from bs4 import BeautifulSoup
 
     from impact.errors import ConfigError
     from impact.report.citations import check_citations
+    from impact.survey.yamlio import read_yaml
 
-    config = yaml.safe_load(Path(report_config).read_text(encoding="utf-8")) or {}
+    config = read_yaml(report_config) or {}
     text = BeautifulSoup(page, "html.parser").get_text(" ")
     missing = check_citations(text, config.get("references", {}))
     if missing:
